@@ -1,1 +1,39 @@
-"""models package."""
+"""SQLAlchemy tables only. Import from here: ``from models import Event, db``."""
+
+from models.base import Base, db
+from models.messaging import InboundMessage, OutboxMessage, OutboxStatus
+from models.people import (
+    Adoption,
+    Application,
+    ApplicationStatus,
+    Citizen,
+    Suggestion,
+    SuggestionStatus,
+    citizen_topics,
+)
+from models.programme import Event, EventKind, EventMode, EventStatus, Topic, Unit
+from models.staff import AuditLog, StaffRole, StaffUser
+
+__all__ = [
+    "Adoption",
+    "Application",
+    "ApplicationStatus",
+    "AuditLog",
+    "Base",
+    "Citizen",
+    "Event",
+    "EventKind",
+    "EventMode",
+    "EventStatus",
+    "InboundMessage",
+    "OutboxMessage",
+    "OutboxStatus",
+    "StaffRole",
+    "StaffUser",
+    "Suggestion",
+    "SuggestionStatus",
+    "Topic",
+    "Unit",
+    "citizen_topics",
+    "db",
+]

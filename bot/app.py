@@ -1,0 +1,130 @@
+"""The application factory: reads like a table of contents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config.settings import INSTANCE_DIR, load_settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the web application (webhook, console, health, simulator in development)."""
+    settings = load_settings(test_config)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), root_path=str(Path(__file__).resolve().parent.parent))
+    configure(app, settings, test_config or {})
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, settings, overrides: dict) -> None:
+    """Copy settings into Flask's config and keep the typed object for everyone else."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    database_url = settings.DATABASE_URL or f"sqlite:///{Path(app.instance_path) / 'zhengmin.db'}"
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
+        WECHAT_API_BASE=settings.WECHAT_API_BASE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.APP_ENV == "production",
+        REMEMBER_COOKIE_SECURE=settings.APP_ENV == "production",
+        WTF_CSRF_TIME_LIMIT=None,
+        TESTING=settings.APP_ENV == "test",
+    )
+    app.config.update({k: v for k, v in overrides.items() if k.isupper() and k not in type(settings).model_fields})
+    app.extensions["settings"] = settings
+
+
+def _engine_options(url: str) -> dict:
+    """SQLite waits for a busy writer instead of failing; PostgreSQL checks pooled connections."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def register_logging(app: Flask) -> None:
+    """Structured logs (JSON in production)."""
+    from bot import logs
+
+    logs.configure(app.extensions["settings"].APP_ENV)
+
+
+def register_extensions(app: Flask) -> None:
+    """Database, migrations, Redis, the personal-data cipher, the WeChat client, the router."""
+    from bot import redis_conn, wechat_client
+    from bot.extensions import csrf, db, login_manager, migrate
+    from handlers import build_router
+    from services import pii
+
+    settings = app.extensions["settings"]
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    pii.configure(settings.PERSONAL_DATA_KEY, settings.SECRET_KEY)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+    redis_client = redis_conn.connect(settings.REDIS_URL, Path(app.instance_path))
+    app.extensions["redis"] = redis_client
+    app.extensions["wechat"] = wechat_client.make_client(settings, redis_client)
+    app.extensions["router"] = build_router()
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """WAL lets the web, scheduler and worker processes read while one writes."""
+    from sqlalchemy import event
+
+    from bot.extensions import db
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Webhook, health, console and (development only) the phone simulator."""
+    from bot import health, webhook
+    from bot.extensions import csrf
+
+    app.register_blueprint(webhook.bp)
+    csrf.exempt(webhook.bp)
+    app.register_blueprint(health.bp)
+    _optional_init(app, "console")
+    _optional_init(app, "public")
+    if app.extensions["settings"].simulator_on:
+        _optional_init(app, "simulator")
+
+
+def _optional_init(app: Flask, package: str) -> None:
+    """Call ``package.init_app(app)`` when the package provides it."""
+    import importlib
+
+    module = importlib.import_module(package) if importlib.util.find_spec(package) else None
+    if module is not None and hasattr(module, "init_app"):
+        module.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Plain Chinese error pages; never a stack trace."""
+    from bot import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """``flask demo``, ``flask staff``, ``flask wechat``, ``flask workday``, ``flask scheduler``..."""
+    from bot import commands
+
+    commands.init_app(app)

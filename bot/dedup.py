@@ -1,0 +1,106 @@
+"""Inbound dedup: WeChat retries a message up to 3 times; each copy gets the first reply.
+
+The key (see DESIGN.md) is claimed with Redis ``SET NX EX``; the reply is then
+stored under it. A copy that arrives while the first is still being handled
+waits briefly for that reply. When Redis is down the database record of
+processed keys takes over, and the side effects keep their own uniqueness.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from models import InboundMessage
+
+PENDING = b"\x00pending"
+WAIT_SECONDS = 0.8
+POLL_SECONDS = 0.02
+
+
+def message_key(fields: dict[str, str]) -> str:
+    """The dedup key of a parsed message or event."""
+    sender = fields.get("FromUserName", "")
+    if fields.get("MsgType") == "event":
+        parts = (sender, fields.get("CreateTime", ""), fields.get("Event", ""), fields.get("EventKey", ""))
+        return "e:" + "|".join(parts)
+    if fields.get("MsgId"):
+        return f"m:{sender}|{fields['MsgId']}"
+    return "m:" + "|".join((sender, fields.get("CreateTime", ""), fields.get("MsgType", "")))
+
+
+class Deduplicator:
+    """Claims keys and remembers replies, in Redis or (fallback) in the database."""
+
+    def __init__(self, client: redis.Redis | None, session, ttl: int) -> None:
+        self.client = client
+        self.session = session
+        self.ttl = ttl
+        self.redis_ok = client is not None
+
+    def claim(self, key: str, openid: str, now) -> tuple[bool, str | None]:
+        """``(True, None)`` if this copy should be handled; ``(False, reply)`` for a duplicate."""
+        if self.redis_ok:
+            try:
+                if self.client.set("dedup:" + key, PENDING, nx=True, ex=self.ttl):
+                    return True, None
+                return False, self._wait(lambda: self._redis_reply(key))
+            except redis.RedisError:
+                self.redis_ok = False
+        return self._claim_in_db(key, openid, now)
+
+    def remember(self, key: str, reply: str) -> None:
+        """Store the reply for later copies."""
+        if self.redis_ok:
+            try:
+                self.client.set("dedup:" + key, reply.encode(), ex=self.ttl)
+                return
+            except redis.RedisError:
+                self.redis_ok = False
+        try:
+            row = self.session.scalar(select(InboundMessage).where(InboundMessage.key == key))
+            if row is not None:
+                row.reply = reply
+                self.session.commit()
+        except SQLAlchemyError:
+            self.session.rollback()
+
+    def release(self, key: str) -> None:
+        """Forget a claim whose handling failed, so WeChat's retry is handled afresh."""
+        if self.redis_ok:
+            try:
+                self.client.delete("dedup:" + key)
+            except redis.RedisError:
+                pass
+
+    def _redis_reply(self, key: str) -> str | None:
+        value = self.client.get("dedup:" + key)
+        if value is None or value == PENDING:
+            return None
+        return value.decode()
+
+    def _claim_in_db(self, key: str, openid: str, now) -> tuple[bool, str | None]:
+        try:
+            self.session.add(InboundMessage(key=key, openid=openid, received_at=now))
+            self.session.commit()
+            return True, None
+        except IntegrityError:
+            self.session.rollback()
+        return False, self._wait(lambda: self._db_reply(key))
+
+    def _db_reply(self, key: str) -> str | None:
+        self.session.expire_all()
+        return self.session.scalar(select(InboundMessage.reply).where(InboundMessage.key == key))
+
+    @staticmethod
+    def _wait(read: Callable[[], str | None]) -> str | None:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            reply = read()
+            if reply is not None or time.monotonic() >= deadline:
+                return reply
+            time.sleep(POLL_SECONDS)

@@ -1,0 +1,112 @@
+"""Per-citizen conversation state in Redis.
+
+Two things live here: the multi-step dialogue a citizen is in (with its data)
+and the last numbered list shown (so ``3`` picks the third item). A dialogue
+left silent for ``ttl`` seconds expires; the record is kept a day longer so
+the next message can say that it expired instead of silently forgetting it.
+When Redis is unreachable the state reports ``available = False`` and
+handlers answer politely that the step cannot continue right now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import redis
+
+KEEP_SECONDS = 86400
+
+
+class StateUnavailable(Exception):
+    """Redis is unreachable: a dialogue cannot be continued now."""
+
+
+class ConversationState:
+    """Dialogue and last-list state of one openid."""
+
+    def __init__(self, client: redis.Redis | None, openid: str, now: dt.datetime, ttl: int = 1800) -> None:
+        self._client = client
+        self._key = f"conv:{openid}"
+        self._now = now
+        self._ttl = ttl
+        self._data: dict[str, Any] = {}
+        self.available = True
+        self.expired_dialogue: str | None = None
+        self._load()
+
+    def _load(self) -> None:
+        if self._client is None:
+            self.available = False
+            return
+        try:
+            raw = self._client.get(self._key)
+        except redis.RedisError:
+            self.available = False
+            return
+        self._data = json.loads(raw) if raw else {}
+        touched = self._data.get("touched")
+        if self._data.get("dialogue") and touched and self._now.timestamp() - touched > self._ttl:
+            self.expired_dialogue = self._data["dialogue"]
+            self._data.pop("dialogue", None)
+            self._data.pop("step", None)
+            self._data.pop("data", None)
+            self._save()
+
+    def _save(self) -> None:
+        if not self.available:
+            raise StateUnavailable()
+        self._data["touched"] = self._now.timestamp()
+        try:
+            self._client.set(self._key, json.dumps(self._data, ensure_ascii=False), ex=self._ttl + KEEP_SECONDS)
+        except redis.RedisError as exc:
+            self.available = False
+            raise StateUnavailable() from exc
+
+    # -- dialogue -------------------------------------------------------
+    @property
+    def dialogue(self) -> str | None:
+        """Name of the dialogue in progress, if any."""
+        return self._data.get("dialogue")
+
+    @property
+    def step(self) -> str | None:
+        """Current step of the dialogue."""
+        return self._data.get("step")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Values collected so far in the dialogue (a copy; use :meth:`enter` to change)."""
+        return dict(self._data.get("data") or {})
+
+    def enter(self, dialogue: str, step: str, data: dict[str, Any] | None = None) -> None:
+        """Start or advance a dialogue."""
+        self._data.update(dialogue=dialogue, step=step, data=data if data is not None else self.data)
+        self._save()
+
+    def clear(self) -> bool:
+        """Leave any dialogue; True when there was one to leave."""
+        had = bool(self._data.get("dialogue"))
+        for name in ("dialogue", "step", "data"):
+            self._data.pop(name, None)
+        if self.available:
+            self._save()
+        return had
+
+    # -- last list --------------------------------------------------------
+    def remember_list(self, kind: str, ids: list[int], page: int = 1, extra: dict | None = None) -> None:
+        """Remember the numbered list just shown."""
+        self._data["list"] = {"kind": kind, "ids": ids, "page": page, "extra": extra or {}}
+        if self.available:
+            self._save()
+
+    @property
+    def last_list(self) -> dict[str, Any] | None:
+        """The last numbered list shown, or None."""
+        return self._data.get("list")
+
+    def touch(self) -> None:
+        """Keep an active dialogue alive."""
+        if self.available and self._data.get("dialogue"):
+            self._save()

@@ -1,0 +1,116 @@
+"""The WeChat webhook: verify → parse → dedup → ``router.dispatch`` → render.
+
+It always answers quickly: anything slow is queued by the services, and any
+unexpected error becomes a polite apology (or ``success``), never a 500 or a
+stack trace sent to WeChat.
+"""
+
+from __future__ import annotations
+
+import structlog
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import crypto, render
+from bot.context import ChatContext, NoReply, TextReply
+from bot.dedup import Deduplicator, message_key
+from bot.state import ConversationState
+from handlers import texts
+from models import db
+from services import citizens, clock
+from services.pii import hash_openid
+
+bp = Blueprint("wechat", __name__)
+log = structlog.get_logger("webhook")
+
+
+def _settings():
+    return current_app.extensions["settings"]
+
+
+@bp.get("/wechat")
+def server_check() -> Response:
+    """WeChat's server check: echo ``echostr`` when the signature is ours."""
+    args = request.args
+    try:
+        crypto.check_url_signature(_settings().WECHAT_TOKEN, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+    except crypto.Forbidden:
+        return Response("forbidden", 403, mimetype="text/plain")
+    return Response(args.get("echostr", ""), mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    """Handle one message or event pushed by WeChat."""
+    settings = _settings()
+    body = request.stream.read(settings.MAX_BODY_BYTES + 1)
+    if len(body) > settings.MAX_BODY_BYTES:
+        return Response("payload too large", 413, mimetype="text/plain")
+    args = request.args
+    try:
+        crypto.check_url_signature(settings.WECHAT_TOKEN, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+        box = None
+        if args.get("encrypt_type", "raw").lower() == "aes":
+            box = crypto.crypto_for(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY, settings.WECHAT_APPID)
+            body = crypto.decrypt(box, body, args.get("msg_signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+        fields = crypto.safe_xml(body)
+    except crypto.Forbidden as exc:
+        log.warning("webhook.forbidden", reason=str(exc))
+        return Response("forbidden", 403, mimetype="text/plain")
+    except crypto.BadRequest as exc:
+        log.warning("webhook.bad_request", reason=str(exc))
+        return Response("bad request", 400, mimetype="text/plain")
+    plain_reply = _handle(fields, settings)
+    if not plain_reply or plain_reply == "success":
+        return Response("success", mimetype="text/plain")
+    if box is not None:
+        plain_reply = box.encrypt_message(plain_reply, args.get("nonce", ""), args.get("timestamp"))
+    return Response(plain_reply, mimetype="application/xml")
+
+
+def _handle(fields: dict[str, str], settings) -> str:
+    """Dedup and dispatch one parsed message; the plain reply XML or ``success``."""
+    openid = fields.get("FromUserName", "")
+    msg_type = (fields.get("MsgType") or "").strip().lower()
+    if not openid or not msg_type:
+        return "success"
+    now = clock.now()
+    redis_client = current_app.extensions.get("redis")
+    dedup = Deduplicator(redis_client, db.session, settings.DEDUP_TTL_SECONDS)
+    key = message_key(fields)
+    log_ctx = log.bind(openid=hash_openid(openid), msg_type=msg_type, event=fields.get("Event", ""))
+    try:
+        first, cached = dedup.claim(key, openid, now)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log_ctx.error("webhook.database_unavailable")
+        return "success"
+    if not first:
+        log_ctx.info("webhook.duplicate", cached=cached is not None)
+        return cached or "success"
+    reply = _dispatch(fields, openid, msg_type, now, key, redis_client if dedup.redis_ok else None, settings, log_ctx)
+    xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID)
+    dedup.remember(key, xml)
+    return xml
+
+
+def _dispatch(fields, openid, msg_type, now, key, redis_client, settings, log_ctx):
+    """Run the router; errors become an apology (or nothing, for events)."""
+    state = ConversationState(redis_client, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS)
+    ctx = ChatContext(
+        openid=openid, msg_type=msg_type, fields=fields, now=now, session=db.session,
+        state=state, key=key, public_base_url=settings.PUBLIC_BASE_URL,
+    )
+    try:
+        citizens.touch(db.session, openid, now, interactive=msg_type != "event" or ctx.event in citizens.WINDOW_EVENTS)
+        reply = current_app.extensions["router"].dispatch(ctx)
+        db.session.commit()
+        return reply
+    except SQLAlchemyError:
+        db.session.rollback()
+        log_ctx.exception("webhook.database_error")
+        return NoReply() if msg_type == "event" else TextReply(texts.SORRY_BUSY)
+    except Exception:
+        db.session.rollback()
+        log_ctx.exception("webhook.handler_error")
+        return NoReply() if msg_type == "event" else TextReply(texts.SORRY_ERROR)

