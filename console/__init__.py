@@ -1,1 +1,62 @@
-"""console package."""
+"""The staff web console (server-rendered, Chinese): blueprint and wiring.
+
+Views live in one module per area (auth, events, applications, checkin,
+suggestions, broadcasts, compliance, stats, audit); each adds its routes to
+``bp`` when imported. ``init_app`` imports the ones present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
+
+VIEW_MODULES = [
+    "auth", "dashboard", "events", "applications", "selection", "checkin", "suggestions",
+    "broadcasts", "compliance", "stats", "audit", "outbox",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Register the console blueprint, its views and the login manager."""
+    from console import access
+
+    for name in VIEW_MODULES:
+        if importlib.util.find_spec(f"console.{name}") is not None:
+            importlib.import_module(f"console.{name}")
+    access.init_login(app)
+    app.register_blueprint(bp)
+    app.jinja_env.filters.setdefault("local", access.local_filter)
+    app.context_processor(_template_helpers)
+
+
+# (endpoint, label, roles allowed or None for every logged-in role); views add theirs here.
+NAV: list[tuple[str, str, tuple | None]] = [("console.dashboard", "工作台", None)]
+
+
+def _template_helpers() -> dict:
+    from flask import current_app
+    from flask_login import current_user
+
+    from console.access import ROLE_LABELS
+
+    def nav_items():
+        if not current_user.is_authenticated:
+            return []
+        return [
+            (endpoint, label) for endpoint, label, roles in NAV
+            if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions
+        ]
+
+    def calendar_warnings():
+        try:
+            from services import workdays
+
+            return workdays.calendar_health().get("warnings", [])
+        except Exception:  # the page must render even if the calendar cannot
+            return ["工作日历无法加载，请联系运维人员。"]
+
+    return {"nav_items": nav_items, "role_label": lambda role: ROLE_LABELS.get(role, str(role)), "calendar_warnings": calendar_warnings}
