@@ -1,6 +1,7 @@
 """SQLAlchemy tables only. Import from here: ``from models import Event, db``."""
 
 from models.base import Base, db
+from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
 from models.messaging import InboundMessage, OutboxMessage, OutboxStatus
 from models.people import (
     Adoption,
@@ -20,6 +21,10 @@ __all__ = [
     "ApplicationStatus",
     "AuditLog",
     "Base",
+    "Broadcast",
+    "BroadcastAudience",
+    "BroadcastKind",
+    "BroadcastStatus",
     "Citizen",
     "Event",
     "EventKind",
