@@ -26,7 +26,8 @@ class ServerThread:
     def __init__(self, app: Flask) -> None:
         self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll interval makes shutdown() quick between tests.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
@@ -71,8 +72,9 @@ class Emulator:
         return self.admin("POST", "/users", {"openid": openid, **fields})
 
     def move_clock(self, seconds: float) -> None:
-        """Move the emulator's clock forward by ``seconds``."""
+        """Move the emulator's clock forward by ``seconds`` (the cached token may expire)."""
         self.admin("POST", "/clock", {"advance_seconds": seconds})
+        self._token = None
 
     def messages(self, openid: str | None = None, **params: Any) -> list[dict[str, Any]]:
         """What reached phones, in order."""
@@ -140,7 +142,7 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/wechat"
         return self.url
 
