@@ -1,0 +1,27 @@
+# 政民互动 WeChat service. Two commands for a fresh machine: `make run` and `make test`.
+.PHONY: setup run test test-sqlite test-postgres bench lint migrate-check
+
+setup:
+	@bash scripts/bootstrap.sh
+
+## Run the whole service on embedded defaults with demo data, the emulator and the simulator.
+run: setup
+	@.venv/bin/python scripts/devstack.py
+
+## Run the whole test suite (SQLite, then the integration tests again on PostgreSQL).
+test: setup
+	@.venv/bin/python -m pytest -q -p no:cacheprovider tests
+	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider -m postgres tests
+
+test-sqlite: setup
+	@.venv/bin/python -m pytest -q tests
+
+test-postgres: setup
+	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -m postgres tests
+
+bench: setup
+	@WITH_BENCH=1 bash scripts/bootstrap.sh
+	@.venv/bin/python bench/run_all.py
+
+lint: setup
+	@.venv/bin/ruff check .

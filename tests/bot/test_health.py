@@ -1,0 +1,48 @@
+"""``/healthz`` reports database, Redis, scheduler and calendar."""
+
+from __future__ import annotations
+
+from services import clock
+
+
+def test_healthy(client, redis_client):
+    redis_client.set("scheduler:heartbeat", str(clock.now().timestamp()))
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["database"]["ok"] and body["redis"]["ok"]
+    assert body["scheduler"]["status"] == "running"
+    assert "loaded_years" in body["calendar"]
+
+
+def test_missing_next_year_schedule_is_a_visible_warning(client, fixed_now):
+    body = client.get("/healthz").get_json()
+    assert any("2027" in warning for warning in body["calendar"]["warnings"])
+
+
+def test_database_down_is_503(tmp_path, redis_server, redis_client):
+    client = _app_with_unreachable_database(tmp_path, redis_server).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == {"ok": False, "error": "OperationalError", "message": "数据库无法连接"}
+
+
+def _app_with_unreachable_database(tmp_path, redis_url):
+    from bot.app import create_app
+
+    return create_app({
+        "APP_ENV": "test", "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "REDIS_URL": redis_url,
+        "WECHAT_TOKEN": "testtoken",
+    })
+
+
+def test_webhook_answers_success_when_the_database_is_down(tmp_path, redis_server, redis_client):
+    from tests import wechat_helpers as wx
+    from tests.conftest import WeChat
+
+    app = _app_with_unreachable_database(tmp_path, redis_server)
+    wechat = WeChat(app.test_client(), mode="plain")
+    wechat.crypto = None
+    response = wechat.post_xml(wx.message_xml("o_db_down", "text", Content="帮助", MsgId=wx.next_msgid()))
+    assert response.status_code == 200
+    assert b"Traceback" not in response.get_data()

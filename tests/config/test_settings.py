@@ -1,0 +1,75 @@
+"""Settings: embedded defaults, readable errors, production safety."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "x" * 40,
+    "WECHAT_APPID": "wx1234567890abcdef",
+    "WECHAT_SECRET": "s" * 32,
+    "WECHAT_TOKEN": "prodtoken2026",
+    "WECHAT_AES_KEY": "Z" * 43,
+    "DATABASE_URL": "postgresql://zm:pw@db/zm",
+    "REDIS_URL": "redis://redis:6379/0",
+    "PERSONAL_DATA_KEY": "k2Vr0V5m3nqTrAL0yZp1YzH8mIYG6xXv0wQn0cKbU0g=",
+}
+
+
+def test_development_defaults_need_no_configuration(monkeypatch):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    settings = load_settings({})
+    assert settings.APP_ENV == "development"
+    assert settings.simulator_on
+    assert settings.template_ids["reminder"] == "tmpl_reminder"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("WECHAT_AES_KEY", "short", "WECHAT_AES_KEY: 必须是 43 个字符"),
+        ("WECHAT_TOKEN", "has space", "WECHAT_TOKEN: 必须是 3–32 位"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: 必须以 sqlite: 或 postgresql: 开头"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL: 必须以 redis://"),
+        ("WECHAT_API_BASE", "api.weixin.qq.com", "WECHAT_API_BASE: 必须是以 http://"),
+        ("DEDUP_TTL_SECONDS", "10", "DEDUP_TTL_SECONDS"),
+        ("APP_ENV", "staging", "APP_ENV"),
+    ],
+)
+def test_a_wrong_value_names_the_variable_and_what_is_expected(name, value, expected):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: value})
+    assert expected in str(caught.value)
+
+
+def test_production_refuses_development_secrets():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"APP_ENV": "production"})
+    message = str(caught.value)
+    for name in ("SECRET_KEY", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_AES_KEY", "DATABASE_URL", "REDIS_URL"):
+        assert name in message
+
+
+def test_production_with_real_values_starts_and_hides_the_simulator():
+    settings = load_settings(PRODUCTION)
+    assert settings.DATABASE_URL.startswith("postgresql+psycopg://")
+    assert not settings.simulator_on
+    assert not load_settings(PRODUCTION | {"SIMULATOR_ENABLED": "true"}).simulator_on
+
+
+def test_a_bad_environment_stops_the_flask_cli_with_the_message(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "WECHAT_AES_KEY": "tooshort", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "WECHAT_AES_KEY: 必须是 43 个字符" in result.stderr
