@@ -65,10 +65,32 @@ def make_test_app(tmp_path: Path, redis_url: str, **overrides):
     return app
 
 
+USE_POSTGRES = os.environ.get("TEST_DATABASE") == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (see tests/pg.py)."""
+    from scripts.devstack import free_port
+    from tests.pg import PostgresServer
+
+    server = PostgresServer(free_port()).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def app(tmp_path, redis_server, redis_client):
+def database_url(request, tmp_path):
+    """A fresh, empty database: SQLite by default, PostgreSQL with TEST_DATABASE=postgresql."""
+    if USE_POSTGRES:
+        return request.getfixturevalue("postgres_server").create_database()
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(tmp_path, redis_server, redis_client, database_url):
     """The application on a fresh database and an empty Redis."""
-    app = make_test_app(tmp_path, redis_server)
+    app = make_test_app(tmp_path, redis_server, DATABASE_URL=database_url)
     yield app
     from models import db
 

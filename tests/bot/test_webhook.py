@@ -14,6 +14,8 @@ from models import Citizen, InboundMessage
 from tests import wechat_helpers as wx
 from tests.conftest import TEST_TOKEN, WeChat, make_test_app
 
+pytestmark = pytest.mark.postgres
+
 
 def citizen_count(app) -> int:
     from models import db
