@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
-
-import logging
 
 import pytest
 
 from tests.emulator.helpers import Emulator, ServerThread, WebhookReceiver, start_emulator
-
 
 # One line per request from werkzeug drowns the useful output of a failing test.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
