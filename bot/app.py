@@ -95,9 +95,10 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Webhook, health, console and (development only) the phone simulator."""
-    from bot import health, webhook
+    from bot import health, observability, webhook
     from bot.extensions import csrf
 
+    observability.init_app(app)
     app.register_blueprint(webhook.bp)
     csrf.exempt(webhook.bp)
     app.register_blueprint(health.bp)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import crypto, render
 from bot.context import ChatContext, NoReply, TextReply
 from bot.dedup import Deduplicator, message_key
+from bot.observability import DEDUP_HITS
 from bot.state import ConversationState
 from handlers import texts
 from models import db
@@ -86,6 +87,7 @@ def _handle(fields: dict[str, str], settings) -> str:
         log_ctx.error("webhook.database_unavailable")
         return "success"
     if not first:
+        DEDUP_HITS.inc()
         log_ctx.info("webhook.duplicate", cached=cached is not None)
         return cached or "success"
     reply = _dispatch(fields, openid, msg_type, now, key, redis_client if dedup.redis_ok else None, settings, log_ctx)

@@ -1,0 +1,81 @@
+"""Request ids, security headers and ``/metrics`` (Prometheus).
+
+Every request gets an id (``X-Request-ID`` from the load balancer, or a new one)
+bound into structlog's context, so one webhook call can be followed through the
+logs; openids appear only hashed. ``/metrics`` exposes webhook latency, dedup
+hits, and from the database the outbox depth and delivery outcomes by reason.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import structlog
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+WEBHOOK_LATENCY = Histogram(
+    "webhook_seconds", "Time to answer a WeChat push", ["outcome"], registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+DEDUP_HITS = Counter("webhook_dedup_hits_total", "Retried WeChat pushes answered from the dedup cache", registry=REGISTRY)
+OUTBOX_DEPTH = Gauge("outbox_messages", "Outbox rows by status", ["status"], registry=REGISTRY)
+DELIVERY_OUTCOMES = Gauge("outbox_failures", "Final or pending failures by WeChat error code", ["code"], registry=REGISTRY)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline'; connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'"
+    ),
+    "Permissions-Policy": "camera=(self), geolocation=(), microphone=()",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Install the request hooks and the ``/metrics`` route."""
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.add_url_rule("/metrics", "metrics", _metrics)
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.path == "/wechat" and request.method == "POST":
+        outcome = "ok" if response.status_code == 200 else str(response.status_code)
+        WEBHOOK_LATENCY.labels(outcome).observe(time.perf_counter() - g.get("request_started", time.perf_counter()))
+    return response
+
+
+def _metrics() -> Response:
+    from models import OutboxMessage, db
+
+    try:
+        for status, count in db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)):
+            OUTBOX_DEPTH.labels(str(getattr(status, "value", status))).set(count)
+        rows = db.session.execute(
+            select(OutboxMessage.last_error_code, func.count())
+            .where(OutboxMessage.last_error_code.is_not(None)).group_by(OutboxMessage.last_error_code)
+        )
+        for code, count in rows:
+            DELIVERY_OUTCOMES.labels(str(code)).set(count)
+    except SQLAlchemyError:
+        db.session.rollback()
+    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)

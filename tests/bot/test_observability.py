@@ -1,0 +1,24 @@
+"""Request ids, security headers and /metrics."""
+
+from __future__ import annotations
+
+from tests import wechat_helpers as wx
+
+
+def test_every_answer_carries_a_request_id_and_security_headers(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "lb-123"})
+    assert response.headers["X-Request-ID"] == "lb-123"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_metrics_count_webhook_latency_and_dedup_hits(client, wechat):
+    xml = wx.message_xml("o_metrics", "text", Content="帮助", MsgId=wx.next_msgid())
+    wechat.post_xml(xml)
+    wechat.post_xml(xml)  # WeChat's retry: answered from the dedup cache
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'webhook_seconds_count{outcome="ok"}' in text
+    hits = [line for line in text.splitlines() if line.startswith("webhook_dedup_hits_total")]
+    assert hits and float(hits[0].split()[-1]) >= 1
+    assert "outbox_messages" in text
