@@ -24,7 +24,7 @@ OPTIONAL_COMMANDS = [
     ("scheduler.cli", "scheduler_cli"),
     ("scheduler.cli", "worker_command"),
     ("console.cli", "selection_cli"),
-    ("services.pii_cli", "pii_cli"),
+    ("bot.commands_pii", "pii_cli"),
 ]
 
 

@@ -51,6 +51,45 @@ class Settings(BaseSettings):
     DIALOGUE_TTL_SECONDS: int = Field(default=1800, ge=60)
     MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
     PERSONAL_DATA_KEY: str = ""
+    RETENTION_DAYS: int = Field(default=180, ge=1)
+
+    # Reminders and deadline notices (issue 5). Times are Asia/Shanghai wall times "HH:MM".
+    REMINDER_TIME: str = "09:00"
+    REMINDER_TEXT: str = (
+        "【活动提醒】您入选的“{title}”将于{time}在{place}举行，请提前15分钟到场签到。"
+        "如不能参加，请在公众号回复“我的报名”取消，把名额留给其他市民。"
+    )
+    DEADLINE_NOTICE_TIME: str = "09:00"
+    DIGEST_TIME: str = "09:00"
+    # Semantic payload names → template field keys, per template purpose (JSON; empty: built-in map).
+    WECHAT_TEMPLATE_FIELDS: str = ""
+    # Subscribe-notification (订阅通知) template ids, same format as WECHAT_TEMPLATE_IDS; empty disables it.
+    WECHAT_SUBSCRIBE_TEMPLATE_IDS: str = (
+        "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
+    )
+    # Delivery: channel order for channel "auto", workers, retries.
+    DELIVERY_CHANNELS: str = "custom,template,subscribe"
+    DELIVERY_TEXT_FALLBACK_TEMPLATE: str = "notice"
+    DELIVERY_QUEUE: str = "delivery"
+    DELIVERY_THREADS: int = Field(default=48, ge=1, le=512)
+    DELIVERY_BATCH_SIZE: int = Field(default=100, ge=1, le=5000)
+    DELIVERY_MAX_ATTEMPTS: int = Field(default=8, ge=1, le=50)
+    DELIVERY_BACKOFF_BASE: float = Field(default=2.0, gt=0)
+    DELIVERY_BACKOFF_MAX: float = Field(default=900.0, gt=0)
+    DELIVERY_WORKER_TTL: int = Field(default=15, ge=1)
+    DELIVERY_DISPATCH_SECONDS: float = Field(default=2.0, gt=0)
+    DELIVERY_RECOVER_SECONDS: float = Field(default=10.0, gt=0)
+    SCHEDULER_LEADER_TTL: int = Field(default=30, ge=1, le=55)
+    SCHEDULER_TICK_SECONDS: float = Field(default=60.0, gt=0)
+
+    @field_validator("REMINDER_TIME", "DEADLINE_NOTICE_TIME", "DIGEST_TIME")
+    @classmethod
+    def _wall_time(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("必须是 24 小时制的“时:分”，例如 09:00")
+        return value.strip()
 
     @field_validator("WECHAT_AES_KEY")
     @classmethod

@@ -1,0 +1,86 @@
+"""Personal data: encrypted at rest, rotatable keys, erased after the retention period."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text
+
+from models import Application, Citizen, Event, Suggestion
+from services import clock, demo, pii, retention
+
+pytestmark = pytest.mark.postgres
+
+MOBILE = "13912345678"
+NAME = "欧阳明月"
+
+
+def _applicant(session, now):
+    demo.load(session, now)
+    event = session.scalars(select(Event).order_by(Event.id)).first()
+    citizen = Citizen(openid="o_pii", created_at=now, saved_name=NAME, saved_mobile=MOBILE)
+    session.add(citizen)
+    session.flush()
+    session.add(Application(event_id=event.id, citizen_id=citizen.id, name=NAME, mobile=MOBILE,
+                            category="群众代表（家长）", street="清源街道", created_at=now))
+    session.add(Suggestion(tracking_no="JY20261123-0001", citizen_id=citizen.id, text="建议增加周末场次", created_at=now))
+    session.commit()
+    return event
+
+
+def test_mobile_and_name_are_never_stored_in_clear(app, db_session, database_url, request):
+    _applicant(db_session, clock.now())
+    raw = db_session.execute(text("SELECT mobile, name FROM applications")).one()
+    assert MOBILE not in raw.mobile and NAME not in raw.name
+    assert db_session.scalar(select(Application.mobile)) == MOBILE  # and read back in clear
+    db_session.remove()
+    if database_url.startswith("sqlite"):
+        from pathlib import Path
+
+        path = Path(database_url.removeprefix("sqlite:///"))
+        stored = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert MOBILE.encode() not in stored and NAME.encode() not in stored
+    else:
+        dump = request.getfixturevalue("postgres_server").dump(database_url)
+        assert MOBILE not in dump and NAME not in dump
+
+
+def test_masking():
+    assert pii.mask_mobile(MOBILE) == "139****5678"
+    assert pii.mask_name(NAME) == "欧***"
+
+
+def test_key_rotation_reencrypts_under_the_new_key(app, db_session):
+    _applicant(db_session, clock.now())
+    old_key = pii.derive_key("test-secret-key")
+    new_key = Fernet.generate_key().decode()
+    pii.configure(f"{new_key},{old_key}", "unused")
+    try:
+        assert retention.rotate_keys(db_session) == 4  # name+mobile of the application and the citizen
+        pii.configure(new_key, "unused")  # the old key is gone: everything still reads
+        db_session.expire_all()
+        assert db_session.scalar(select(Application.mobile)) == MOBILE
+        assert db_session.scalar(select(Citizen.saved_name)) == NAME
+    finally:
+        pii.configure("", "test-secret-key")
+
+
+def test_personal_fields_are_erased_after_the_retention_period(app, db_session):
+    now = clock.now()
+    event = _applicant(db_session, now)
+    assert retention.erase_expired(db_session, now, days=180) == {"applications": 0, "suggestions": 0}
+    later = event.starts_at + dt.timedelta(days=181)
+    assert retention.erase_expired(db_session, later, days=180) == {"applications": 1, "suggestions": 1}
+    db_session.expire_all()
+    application = db_session.scalars(select(Application)).one()
+    assert application.name is None and application.mobile is None and application.erased_at is not None
+    assert application.category == "群众代表（家长）"  # kept for statistics
+    assert db_session.scalars(select(Suggestion)).one().citizen_id is None
+
+
+def test_cli_commands(app, runner, db_session):
+    _applicant(db_session, clock.now())
+    assert "重新加密 0 项" in runner.invoke(args=["pii", "rotate"]).output
+    assert "保留期 180 天" in runner.invoke(args=["pii", "erase-expired"]).output
