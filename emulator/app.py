@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 from emulator import admin, admin_users, mass, menu, messages, phone, tokens, users
 from emulator.config import EmulatorConfig
@@ -50,6 +50,7 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(WeChatError, error_response)
     app.register_error_handler(404, not_found)
     app.register_error_handler(405, not_found)
+    app.register_error_handler(Exception, system_error)
 
 
 def count_call() -> None:
@@ -65,6 +66,16 @@ def require_access_token() -> Response | None:
         return None
     tokens.check_access_token(current_state(), request.args.get("access_token"))
     return None
+
+
+def system_error(error: Exception) -> Any:
+    """A bug in the emulator: logged, and answered like WeChat's ``-1 system error``."""
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(error, HTTPException):
+        return error
+    current_app.logger.exception("emulator error on %s", request.path)
+    return error_response(WeChatError(-1))
 
 
 def not_found(error: Exception) -> Any:

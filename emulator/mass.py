@@ -131,24 +131,36 @@ def send_to_openids() -> ResponseReturnValue:
         raise WeChatError(40032)
     state = current_state()
     with state.lock:
-        targets = [state.users[o] for o in dict.fromkeys(touser) if o in state.users]
-        targets = [u for u in targets if u.subscribe]
-    return _send(body, targets, sorted(set(touser)))
+        wanted = dict.fromkeys(o for o in touser if isinstance(o, str))
+        known = [state.users[o] for o in wanted if o in state.users]
+        if not known:
+            raise WeChatError(40003)
+        targets = [u for u in known if u.subscribe]
+    return _send(body, targets, sorted(wanted))
+
+
+def _tag(state: EmulatorState, raw: Any) -> int:
+    """The tag a mass send targets, or 45159."""
+    try:
+        tag_id = int(raw)
+    except (TypeError, ValueError):
+        raise WeChatError(45159) from None
+    if tag_id not in state.tags:
+        raise WeChatError(45159)
+    return tag_id
 
 
 @bp.post("/cgi-bin/message/mass/sendall")
 def send_to_all() -> ResponseReturnValue:
     """Mass send to every follower or to one tag."""
     body = json_body()
-    audience = body.get("filter") or {}
+    audience = body.get("filter") if isinstance(body.get("filter"), dict) else {}
     state = current_state()
     with state.lock:
         followers = [u for u in state.users.values() if u.subscribe]
         if not audience.get("is_to_all"):
-            tag_id = audience.get("tag_id")
-            if tag_id is None or int(tag_id) not in state.tags:
-                raise WeChatError(45159)
-            followers = [u for u in followers if int(tag_id) in u.tags]
+            tag_id = _tag(state, audience.get("tag_id"))
+            followers = [u for u in followers if tag_id in u.tags]
     return _send(body, followers, audience)
 
 

@@ -22,7 +22,7 @@ QR_MAX_EXPIRE = 2592000
 
 def _known(state: EmulatorState, openid: str | None) -> Any:
     """The follower with ``openid`` or WeChat's 40003 (``invalid openid``)."""
-    user = state.users.get(openid or "")
+    user = state.users.get(openid) if isinstance(openid, str) else None
     if user is None:
         raise WeChatError(40003)
     return user
@@ -44,7 +44,8 @@ def user_info_batch() -> ResponseReturnValue:
         raise WeChatError(40032)
     state = current_state()
     with state.lock:
-        infos = [_known(state, item.get("openid")).public_info() for item in wanted]
+        infos = [_known(state, (item or {}).get("openid") if isinstance(item, dict) else None).public_info()
+                 for item in wanted]
     return {"user_info_list": infos}
 
 
