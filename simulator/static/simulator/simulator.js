@@ -130,7 +130,8 @@
     return api("/send", { method: "POST", body: body }).then(function (data) {
       if (data._status === 409 || data._status === 400) { notice(data.message || "发送失败"); }
       (data.replies || []).forEach(function (reply) {
-        if (reply.type === "error") { notice(reply.content, reply.reason); }
+        // The reason (timeout, HTTP 403, bad XML...) helps the developer; WeChat shows only the first part.
+        if (reply.type === "error") { notice(reply.content + (reply.reason ? "（" + reply.reason + "）" : ""), reply.reason); }
       });
       return poll(false).then(function () { return data; });
     }).catch(function () { return {}; });

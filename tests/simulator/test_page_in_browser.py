@@ -1,0 +1,51 @@
+"""The simulator page in Chromium: what the service sends is escaped, cards and links drawn."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.simulator.conftest import Setup
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def browser_page():
+    """A phone-sized Chromium page."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        pytest.skip("chromium is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.set_default_timeout(10000)
+        yield page
+        browser.close()
+
+
+def test_messages_are_escaped_and_rendered(setup: Setup, browser_page) -> None:
+    emulator, page = setup.emulator, browser_page
+    emulator.follower("o_page", interaction="message")
+    hostile = 'hi <b>bold</b><img src=x onerror="window.pwned=1">\n<a href="https://x.cn/e">详情</a> <a href="javascript:alert(1)">坏</a>'
+    emulator.api("/cgi-bin/message/custom/send", {"touser": "o_page", "msgtype": "text", "text": {"content": hostile}})
+    card = {"thing1": {"value": "<i>开放日</i>"}, "time2": {"value": "5月20日"}, "thing3": {"value": "政务中心"}}
+    emulator.api("/cgi-bin/message/template/send",
+                 {"touser": "o_page", "template_id": "tmpl_reminder", "url": "https://x.cn/e/1", "data": card})
+    page.goto(setup.service_base + "/simulator?openid=o_page")
+    page.locator(".card.template").wait_for()
+    bubble = page.locator(".bubble .text").first
+    assert "<b>bold</b>" in bubble.inner_text(), "tags shown as text"
+    assert page.evaluate("window.pwned") is None, "nothing from the service runs"
+    links = page.eval_on_selector_all(".bubble a", "els => els.map(e => e.href)")
+    assert links == ["https://x.cn/e"], "only http(s) links become links"
+    assert "\n" in bubble.inner_text(), "newlines kept"
+    assert page.locator(".card.template .card-title").inner_text() == "活动开始提醒"
+    assert "<i>开放日</i>" in page.locator(".card.template dd").first.inner_text()
+    assert page.locator(".card.template a.card-footer").get_attribute("href") == "https://x.cn/e/1"
+    assert page.locator("#bar").is_visible(), "a follower sees the menu bar"
