@@ -47,6 +47,11 @@ class EmulatorConfig:
     template_dedup_seconds: int = 600
     templates: list[dict[str, Any]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Fail at start-up, not at the first post, on an EncodingAESKey of the wrong shape."""
+        if self.webhook_aes_key and len(self.webhook_aes_key) != 43:
+            raise ValueError("EMU_WEBHOOK_AES_KEY（EncodingAESKey）必须是 43 个字符，留空则为明文模式")
+
     @classmethod
     def load(cls, overrides: dict[str, Any] | None = None) -> EmulatorConfig:
         """Build the settings from env vars, then apply ``overrides``."""
