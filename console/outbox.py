@@ -13,7 +13,7 @@ from console import NAV, bp
 from console.access import coordinators, readers
 from console.forms_staff import EmptyForm
 from models import Application, Broadcast, Event, OutboxMessage, OutboxStatus, StaffRole, Suggestion
-from services import audit, clock, pii
+from services import audit, clock, delivery, pii
 
 NAV.append(("console.outbox_failures", "发送失败", None))
 
@@ -101,20 +101,20 @@ def outbox_failures():
 
 
 def _retry_failed(ids: list[int], now) -> int:
-    """Reset failed rows to pending, due now, attempts cleared; one audit entry per row.
+    """Put final failures back to pending through services.delivery; one audit entry per row.
 
-    Only final failures move: a row another coordinator already retried (now pending or
-    sent) is left alone. The row keeps its key, so the retry can never become a second message.
+    A row another coordinator already retried (now pending or sent) is skipped. The row
+    keeps its key (and a mass send its clientmsgid), so a retry never becomes a second message.
     """
-    rows = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.FAILED)).all()
-    for row in rows:
+    count = 0
+    for row in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.FAILED)).all():
         before = {"status": row.status, "attempts": row.attempts, "last_error_code": row.last_error_code}
-        row.status, row.attempts, row.due_at, row.next_attempt_at = OutboxStatus.PENDING, 0, now, None
-        row.in_flight_since, row.updated_at = None, now
+        delivery.retry(db.session, row.id, now)
         audit.record(db.session, now, "outbox.retry", actor=current_user, obj=row, before=before,
                      after={"status": row.status}, ip=request.remote_addr or "")
-    return len(rows)
+        count += 1
+    return count
 
 
 @bp.post("/outbox/retry")
