@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.context import ChatContext, NoReply, Reply, TextReply
 from bot.router import Router
 from handlers import texts
-from services import citizens
+from handlers.dialogue import leaving
+from services import citizens, subscriptions
 
 
 def on_help(ctx: ChatContext) -> Reply:
@@ -25,9 +26,10 @@ def on_subscribe(ctx: ChatContext) -> Reply:
 
 
 def on_unsubscribe(ctx: ChatContext) -> Reply:
-    """Unfollowed: stop every push; WeChat shows no reply to an unfollow."""
-    citizens.unfollow(ctx.session, ctx.openid, ctx.now)
-    ctx.state.clear() if ctx.state.available else None
+    """Unfollowed: stop every push (pending ones are cancelled); WeChat shows no reply to an unfollow."""
+    subscriptions.account_unfollowed(ctx.session, ctx.openid, ctx.now)
+    if ctx.state.available:
+        ctx.state.clear()
     return NoReply()
 
 
@@ -63,7 +65,7 @@ def on_silent_event(ctx: ChatContext) -> Reply:
 def register(router: Router) -> None:
     """Attach this module's handlers."""
     router.text("帮助", "help", "Help", "?", "？")(on_help)
-    router.click("HELP")(on_help)
+    router.click("HELP")(leaving(on_help))
     router.on_event("subscribe")(on_subscribe)
     router.on_event("unsubscribe")(on_unsubscribe)
     router.on_event("view", "location", "view_miniprogram")(on_silent_event)

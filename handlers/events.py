@@ -1,0 +1,154 @@
+"""Browsing: upcoming events, by topic, policy lectures, and one event's full announcement."""
+
+from __future__ import annotations
+
+from bot.context import ChatContext, Reply, TextReply
+from bot.router import Router
+from handlers import lists, texts
+from handlers.dialogue import leaving
+from models import Event, Topic
+from services import events, wording
+from services.events import WindowState
+
+
+def window_line(event: Event, ctx: ChatContext) -> str:
+    """报名中（11月30日 周一 17:00 截止） and the like."""
+    window = events.application_window(event, ctx.now)
+    if window.state is WindowState.OPEN:
+        return texts.WINDOW_OPEN.format(closes=wording.when(window.closes_at))
+    if window.state is WindowState.NOT_YET:
+        return texts.WINDOW_NOT_YET.format(opens=wording.when(window.opens_at))
+    return texts.WINDOW_LABELS[window.state.value]
+
+
+def _item(ctx: ChatContext, event: Event | None) -> str:
+    if event is None:
+        return texts.ITEM_GONE
+    mode = wording.MODE_LABELS[event.mode.value]
+    place = event.place or texts.PLACE_TBD
+    where = mode if place == mode else f"{mode}｜{place}"
+    return texts.EVENT_ITEM.format(when=wording.when(event.starts_at), title=event.title, where=where,
+                                   window=window_line(event, ctx))
+
+
+def render_events(ctx: ChatContext, ids: list[int]) -> list[str]:
+    """List items for events (an event gone meanwhile shows as such)."""
+    return [_item(ctx, ctx.session.get(Event, event_id)) for event_id in ids]
+
+
+def _events_title(ctx: ChatContext, extra: dict) -> str:
+    view = extra.get("view", "upcoming")
+    if view == "topic":
+        return texts.EVENTS_TITLE_TOPIC.format(topic=extra.get("topic", ""), count=extra.get("count", 0))
+    if view == "lectures":
+        return texts.EVENTS_TITLE_LECTURES.format(count=extra.get("count", 0))
+    return texts.EVENTS_TITLE_UPCOMING.format(count=extra.get("count", 0))
+
+
+def show_event(ctx: ChatContext, event_id: int) -> Reply:
+    """One event's announcement (paged if long); ``报名`` and ``建议`` then refer to it."""
+    try:
+        events.get(ctx.session, event_id)
+    except events.EventNotFound:
+        return TextReply(texts.EVENT_GONE)
+    return lists.show_pages(ctx, "event", event_id, focus_on={"event": event_id})
+
+
+def event_blocks(ctx: ChatContext, event_id: int) -> list[str]:
+    """The announcement, as paragraphs: every field the programme requires."""
+    event = events.get(ctx.session, event_id)
+    hosts = event.unit.name + (texts.CO_HOSTS.format(names=event.co_hosts) if event.co_hosts else "")
+    blocks = [texts.DETAIL_HEAD.format(
+        title=event.title, kind=wording.KIND_LABELS[event.kind.value],
+        time=wording.time_range(event.starts_at, event.ends_at), duration=wording.duration(event.duration_minutes),
+        mode=wording.MODE_LABELS[event.mode.value], place=event.place or texts.PLACE_TBD, hosts=hosts,
+    )]
+    blocks.append(_seats_and_window(ctx, event))
+    if event.status.value == "cancelled":
+        blocks.insert(0, texts.DETAIL_CANCELLED.format(reason=event.cancel_reason or texts.NO_REASON_GIVEN))
+    if event.summary:
+        blocks.append(texts.DETAIL_SUMMARY.format(summary=event.summary))
+    blocks.append(texts.DETAIL_AGENDA.format(agenda=event.agenda or texts.AGENDA_TBD))
+    blocks.append(_online(event))
+    blocks.append(texts.DETAIL_LINKS.format(page=events.page_url(event.id, ctx.public_base_url),
+                                            ics=events.ics_url(event.id, ctx.public_base_url)))
+    window = events.application_window(event, ctx.now)
+    blocks.append(texts.DETAIL_ACTIONS_APPLY if window.is_open else texts.DETAIL_ACTIONS)
+    return blocks
+
+
+def _seats_and_window(ctx: ChatContext, event: Event) -> str:
+    if not event.takes_applications:
+        return texts.DETAIL_NO_SEATS
+    window = events.application_window(event, ctx.now)
+    selection = (texts.DETAIL_SELECTION_DAY.format(day=wording.day_label(event.selection_planned_on))
+                 if event.selection_planned_on else "")
+    return texts.DETAIL_SEATS.format(
+        seats=event.seats, deadline=wording.when(window.closes_at), window=window_line(event, ctx),
+        selection=selection,
+    )
+
+
+def _online(event: Event) -> str:
+    if not event.is_livestreamed:
+        return texts.DETAIL_OFFLINE_ONLY
+    link = event.livestream_url or texts.LIVESTREAM_TBD
+    return texts.DETAIL_ONLINE.format(how=event.online_participation or texts.ONLINE_HOW_TBD, link=link)
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+def _show_events(ctx: ChatContext, found: list[Event], extra: dict, empty: str) -> Reply:
+    if not found:
+        return TextReply(empty)
+    return lists.show_list(ctx, "events", [e.id for e in found], extra={**extra, "count": len(found)})
+
+
+def on_upcoming(ctx: ChatContext) -> Reply:
+    """``活动``: upcoming events in date order."""
+    return _show_events(ctx, events.upcoming(ctx.session, ctx.now), {"view": "upcoming"}, texts.NO_UPCOMING)
+
+
+def on_lectures(ctx: ChatContext) -> Reply:
+    """Policy lectures alone."""
+    return _show_events(ctx, events.lectures(ctx.session, ctx.now), {"view": "lectures"}, texts.NO_LECTURES)
+
+
+def on_topics(ctx: ChatContext) -> Reply:
+    """The topics, each with its number of upcoming events."""
+    topics = events.topics_with_upcoming(ctx.session, ctx.now)
+    if not topics:
+        return TextReply(texts.NO_TOPICS)
+    return lists.show_list(ctx, "topics", [topic.id for topic, _ in topics])
+
+
+def _render_topics(ctx: ChatContext, ids: list[int]) -> list[str]:
+    counts = {topic.id: count for topic, count in events.topics_with_upcoming(ctx.session, ctx.now)}
+    items = []
+    for topic_id in ids:
+        topic = ctx.session.get(Topic, topic_id)
+        items.append(texts.TOPIC_ITEM.format(name=topic.name, count=counts.get(topic_id, 0)) if topic else texts.ITEM_GONE)
+    return items
+
+
+def _pick_topic(ctx: ChatContext, topic_id: int) -> Reply:
+    topic = ctx.session.get(Topic, topic_id)
+    if topic is None:
+        return TextReply(texts.ITEM_GONE)
+    found = events.upcoming(ctx.session, ctx.now, topic_id=topic_id)
+    return _show_events(ctx, found, {"view": "topic", "topic": topic.name},
+                        texts.NO_EVENTS_IN_TOPIC.format(topic=topic.name))
+
+
+def register(router: Router) -> None:
+    """Keywords, menu keys, list kinds and the detail source."""
+    lists.register_kind("events", lists.ListKind(render_events, show_event, _events_title, texts.HINT_EVENTS, "\n\n"))
+    lists.register_kind("topics", lists.ListKind(_render_topics, _pick_topic, lambda c, e: texts.TOPICS_TITLE,
+                                                 texts.HINT_TOPICS))
+    lists.register_source("event", event_blocks)
+    router.text("活动", "近期活动", "活动列表")(on_upcoming)
+    router.text("专题", "按专题")(on_topics)
+    router.text("政策公开讲", "讲座", "宣讲")(on_lectures)
+    router.click("EVENTS_UPCOMING")(leaving(on_upcoming))
+    router.click("EVENTS_BY_TOPIC")(leaving(on_topics))
+    router.click("EVENTS_LECTURES")(leaving(on_lectures))

@@ -1,0 +1,14 @@
+"""Public pages citizens open from WeChat: an event's page, its ``.ics`` file, the month's calendar."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("public", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register the public pages."""
+    from public import pages  # noqa: F401  (adds the routes to ``bp``)
+
+    app.register_blueprint(bp)

@@ -1,0 +1,73 @@
+"""The public pages: read-only views over :mod:`services.events`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, abort, current_app, render_template, request
+
+from models import db
+from public import bp
+from public.ics import event_calendar
+from services import clock, events, wording
+
+
+def _base_url() -> str:
+    return current_app.extensions["settings"].PUBLIC_BASE_URL
+
+
+def _event_or_404(event_id: int):
+    try:
+        return events.get(db.session, event_id)
+    except events.EventNotFound:
+        abort(404)
+
+
+@bp.get("/events/<int:event_id>")
+def event_page(event_id: int) -> str:
+    """An event's announcement: every field the programme requires."""
+    event = _event_or_404(event_id)
+    now = clock.now()
+    return render_template(
+        "public/event.html", event=event, w=wording, window=events.application_window(event, now),
+        ics_url=events.ics_url(event.id, _base_url()), notice_deadline=events.notice_deadline(event),
+        calendar_month=f"{clock.local(event.starts_at):%Y-%m}",
+    )
+
+
+@bp.get("/events/<int:event_id>.ics")
+def event_ics(event_id: int) -> Response:
+    """The event as an iCalendar file for a phone's calendar (Asia/Shanghai, with a reminder)."""
+    event = _event_or_404(event_id)
+    body = event_calendar(event, events.page_url(event.id, _base_url()), clock.now())
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
+    return response
+
+
+def _month(raw: str | None, today: dt.date) -> tuple[int, int]:
+    """``YYYY-MM`` from the query string, else this month."""
+    try:
+        year, month = (int(part) for part in (raw or "").split("-"))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return year, month
+    except ValueError:
+        pass
+    return today.year, today.month
+
+
+@bp.get("/calendar")
+def calendar() -> str:
+    """The month's published events, grouped by day (mobile page)."""
+    today = clock.local(clock.now()).date()
+    year, month = _month(request.args.get("month"), today)
+    found = events.in_month(db.session, year, month)
+    days: dict[dt.date, list] = {}
+    for event in found:
+        days.setdefault(clock.local(event.starts_at).date(), []).append(event)
+    previous = (year - 1, 12) if month == 1 else (year, month - 1)
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return render_template(
+        "public/calendar.html", year=year, month=month, days=days, w=wording, today=today,
+        previous=f"{previous[0]}-{previous[1]:02d}", following=f"{following[0]}-{following[1]:02d}",
+    )
