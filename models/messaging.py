@@ -40,8 +40,12 @@ class OutboxMessage(TimestampMixin, db.Model):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     in_flight_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     possibly_resent: Mapped[bool] = mapped_column(default=False)
+    # The delivery worker holding the row while it is ``sending`` (its Redis heartbeat proves it alive).
+    claimed_by: Mapped[str] = mapped_column(String(80), default="")
+    # The queue job (RQ) the row was handed to; lets the dispatcher re-queue rows of a lost job.
+    queue_job: Mapped[str] = mapped_column(String(64), default="", index=True)
     sent_channel: Mapped[str] = mapped_column(String(20), default="")
-    wechat_msgid: Mapped[str] = mapped_column(String(40), default="")
+    wechat_msgid: Mapped[str] = mapped_column(String(40), default="", index=True)
     delivery_status: Mapped[str] = mapped_column(String(40), default="")
     last_error_code: Mapped[int | None] = mapped_column(Integer, default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,120 @@
+"""The scheduler's jobs, declared as data.
+
+Each job is a periodic tick that looks at the database as it is now, finds due
+work and queues it idempotently, so moving an event or restarting the
+scheduler needs no job bookkeeping and a downtime is caught up on the next
+tick. ``every`` names the setting that holds the interval in seconds. The
+order of :data:`JOBS` is the order of one pass (``flask scheduler tick``):
+recover first, then queue new messages, then hand them to the workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scheduler import dispatch
+from services import delivery, reminders
+
+
+@dataclass
+class JobContext:
+    """What one run of a job gets: the app, a session, the instant, and how to deliver."""
+
+    app: object
+    session: object
+    now: dt.datetime
+    inline: bool = False  # ``tick``: send in this process instead of handing rows to workers
+
+    @property
+    def settings(self):
+        return self.app.extensions["settings"]
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    """One periodic job: a name, what it runs, the setting holding its interval, what it is for."""
+
+    name: str
+    run: Callable[[JobContext], tuple[int, str]]  # (how many rows it touched, a summary)
+    every: str
+    description: str
+
+
+def recover_outbox(ctx: JobContext) -> str:
+    """Rows held by a dead worker go back to the queue (flagged as possibly re-sent)."""
+    alive = dispatch.worker_alive(dispatch.queue_connection(ctx.app))
+    count = delivery.recover_abandoned(ctx.session, alive, ctx.now, ctx.settings.DELIVERY_MAX_ATTEMPTS)
+    ctx.session.commit()
+    return count, f"恢复中断的发送 {count} 条"
+
+
+def participant_reminders(ctx: JobContext) -> str:
+    """Reminders to selected participants, one working day before each event."""
+    result = reminders.remind_participants(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
+    ctx.session.commit()
+    return result.created + result.cancelled, f"活动提醒新增 {result.created} 条，作废 {result.cancelled} 条"
+
+
+def deadline_reminders(ctx: JobContext) -> str:
+    """Deadline reminders to the responsible unit's staff."""
+    result = reminders.remind_staff(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
+    ctx.session.commit()
+    return result.created, f"期限提醒新增 {result.created} 条"
+
+
+def overdue_digest(ctx: JobContext) -> str:
+    """The coordinators' daily digest of overdue items."""
+    result = reminders.send_digest(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
+    ctx.session.commit()
+    return result.created, f"逾期日报新增 {result.created} 条"
+
+
+def dispatch_outbox(ctx: JobContext) -> str:
+    """Hand due outbox rows to the delivery workers (or, in a tick, send them here)."""
+    if ctx.inline:
+        from scheduler import worker
+
+        alive = dispatch.job_alive(dispatch.queue_connection(ctx.app))
+        ids = delivery.dispatchable(ctx.session, ctx.now, alive)
+        ctx.session.commit()
+        if not ids:
+            return 0, "没有到期的待发消息"
+        outcome = worker.deliver_now(ctx.app, ids)
+        return len(ids), (f"发送 {len(ids)} 条：成功 {outcome['sent']}，稍后重试 {outcome['retry']}，"
+                f"失败 {outcome['failed']}，跳过 {outcome['skipped']}")
+    count = dispatch.dispatch(ctx.session, dispatch.delivery_queue(ctx.app), ctx.now,
+                              ctx.settings.DELIVERY_BATCH_SIZE)
+    return count, f"交给发送进程 {count} 条"
+
+
+JOBS: tuple[JobDefinition, ...] = (
+    JobDefinition("recover_outbox", recover_outbox, "DELIVERY_RECOVER_SECONDS",
+                  "把已停止的发送进程手中的消息重新排队"),
+    JobDefinition("participant_reminders", participant_reminders, "SCHEDULER_TICK_SECONDS",
+                  "活动前1个工作日提醒入选人员"),
+    JobDefinition("deadline_reminders", deadline_reminders, "SCHEDULER_TICK_SECONDS",
+                  "提醒主责单位预告、入选通知、资料公开的期限"),
+    JobDefinition("overdue_digest", overdue_digest, "SCHEDULER_TICK_SECONDS",
+                  "工作日向协调员发送逾期事项日报"),
+    JobDefinition("dispatch_outbox", dispatch_outbox, "DELIVERY_DISPATCH_SECONDS",
+                  "把到期的待发消息交给发送进程"),
+)
+
+
+def run_pass(app, now: dt.datetime, inline: bool = False) -> list[tuple[str, int, str]]:
+    """One pass of every job, in order, as if at ``now``; (name, count, summary) triples."""
+    from models import db
+
+    results = []
+    with app.app_context():
+        for job in JOBS:
+            try:
+                count, summary = job.run(JobContext(app, db.session, now, inline))
+                results.append((job.name, count, summary))
+            except Exception:
+                db.session.rollback()
+                raise
+        db.session.remove()
+    return results

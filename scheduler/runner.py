@@ -1,0 +1,151 @@
+"""``flask scheduler run``: APScheduler in its own process, one leader at a time.
+
+Every scheduler process runs the same timers, but a job only acts in the
+process holding the leader lock: a Redis key set with ``NX`` and a TTL
+(``SCHEDULER_LEADER_TTL``) that the leader renews every third of the TTL.
+A second process keeps trying; when the leader dies its key expires and the
+other takes over (within TTL + TTL/3, 40 s by default) and runs every job at
+once. The leader writes ``scheduler:heartbeat`` (a Unix timestamp) for
+``/healthz``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import uuid
+
+import redis
+import structlog
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from scheduler.jobs import JOBS, JobContext, JobDefinition
+from services import clock
+
+log = structlog.get_logger("scheduler")
+
+LEADER_KEY = "scheduler:leader"
+HEARTBEAT_KEY = "scheduler:heartbeat"
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('expire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class LeaderLock:
+    """A Redis lock with a TTL, renewed by its holder; only the holder's jobs act."""
+
+    def __init__(self, connection: redis.Redis, ttl: int, identity: str | None = None) -> None:
+        self.connection, self.ttl = connection, int(ttl)
+        self.identity = identity or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.held = False
+
+    def refresh(self) -> bool:
+        """Renew the lock if held, else try to take it; whether this process leads now."""
+        try:
+            if self.held:
+                self.held = bool(self.connection.eval(_RENEW, 1, LEADER_KEY, self.identity, self.ttl))
+                if not self.held:
+                    log.warning("scheduler.leadership_lost", identity=self.identity)
+                return self.held
+            self.held = bool(self.connection.set(LEADER_KEY, self.identity, nx=True, ex=self.ttl))
+        except redis.RedisError as exc:
+            log.warning("scheduler.redis_error", error=str(exc))
+            self.held = False
+        return self.held
+
+    def still_held(self) -> bool:
+        """Check the key itself (another process may have taken over after a long pause)."""
+        try:
+            current = self.connection.get(LEADER_KEY)
+        except redis.RedisError:
+            return False
+        return current is not None and current.decode() == self.identity
+
+    def release(self) -> None:
+        """Give the lock up (on a clean shutdown) so another process takes over at once."""
+        try:
+            self.connection.eval(_RELEASE, 1, LEADER_KEY, self.identity)
+        except redis.RedisError:
+            pass
+        self.held = False
+
+
+class SchedulerProcess:
+    """The BlockingScheduler with the leader lock and one timer per job definition."""
+
+    def __init__(self, app) -> None:
+        from scheduler.dispatch import queue_connection
+
+        self.app = app
+        self.settings = app.extensions["settings"]
+        self.connection = queue_connection(app)
+        self.lock = LeaderLock(self.connection, self.settings.SCHEDULER_LEADER_TTL)
+        self.scheduler = BlockingScheduler(
+            timezone=clock.SHANGHAI,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        )
+
+    def start(self) -> None:
+        """Add the timers and block until SIGTERM/SIGINT."""
+        self.scheduler.add_job(self.leadership, "interval", seconds=max(1.0, self.settings.SCHEDULER_LEADER_TTL / 3),
+                               id="leadership", next_run_time=clock.now())
+        for job in JOBS:
+            self.scheduler.add_job(self.run_job, "interval", seconds=getattr(self.settings, job.every),
+                                   args=[job], id=job.name, name=job.description)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._stop)
+        log.info("scheduler.start", identity=self.lock.identity, jobs=[job.name for job in JOBS])
+        try:
+            self.scheduler.start()
+        finally:
+            self.lock.release()
+            log.info("scheduler.stop", identity=self.lock.identity)
+
+    def _stop(self, signum, frame) -> None:  # noqa: ANN001
+        self.scheduler.shutdown(wait=False)
+
+    def leadership(self) -> None:
+        """Renew or take the lock; a new leader runs every job now; the leader beats."""
+        was_leader = self.lock.held
+        if not self.lock.refresh():
+            return
+        if not was_leader:
+            log.info("scheduler.leader", identity=self.lock.identity)
+            for job in JOBS:
+                self.scheduler.modify_job(job.name, next_run_time=clock.now())
+        try:
+            self.connection.set(HEARTBEAT_KEY, str(clock.now().timestamp()))
+        except redis.RedisError:
+            pass
+
+    def run_job(self, job: JobDefinition) -> None:
+        """Run one job in an app context if this process leads."""
+        if not self.lock.held or not self.lock.still_held():
+            return
+        from models import db
+
+        with self.app.app_context():
+            try:
+                count, summary = job.run(JobContext(self.app, db.session, clock.now()))
+                if count:
+                    log.info("scheduler.job", job=job.name, summary=summary)
+            except Exception:
+                db.session.rollback()
+                log.exception("scheduler.job_failed", job=job.name)
+            finally:
+                db.session.remove()
+
+
+def run(app) -> None:
+    """Run the scheduler process until it is stopped."""
+    SchedulerProcess(app).start()

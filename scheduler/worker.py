@@ -1,0 +1,156 @@
+"""``flask worker``: a delivery worker on RQ, sending each batch concurrently.
+
+WeChat answers in tens of milliseconds, so one message at a time caps a worker
+at a few dozen messages a second. Here an RQ ``SimpleWorker`` (no fork per
+job: the app, the database pool and the HTTP connections stay warm) takes one
+batch of outbox ids at a time and a pool of ``DELIVERY_THREADS`` threads
+sends the batch's messages side by side. Each thread claims its row, calls
+WeChat and records the result on its own database connection. More workers
+(processes, machines) scale out on the same queue.
+
+The worker beats ``delivery:worker:<name>`` in Redis; the scheduler recovers
+rows held by a worker whose beat stopped (see :mod:`services.delivery`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+import structlog
+from requests.adapters import HTTPAdapter
+from rq import SimpleWorker
+from sqlalchemy import create_engine, event
+
+from scheduler import dispatch
+from services import delivery
+
+log = structlog.get_logger("worker")
+
+_pool: DeliveryPool | None = None
+
+
+def worker_name(prefix: str = "worker") -> str:
+    """A unique name: host, pid and a random suffix."""
+    return f"{prefix}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+
+
+def delivery_engine(app, threads: int):
+    """A database engine with one connection per sending thread."""
+    from models import db
+
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=threads + 2, max_overflow=threads, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=threads + 2, max_overflow=threads,
+                           connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):  # noqa: ANN001
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def tune_http(session: requests.Session, api_base: str, threads: int) -> None:
+    """One kept-alive connection per thread, and the environment read once.
+
+    By default ``requests`` re-reads proxy settings from ``os.environ`` on every
+    call, which costs more CPU than the call itself at hundreds of calls a
+    second; the proxies and CA bundle are resolved here, once.
+    """
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=threads)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.proxies.update(requests.utils.get_environ_proxies(api_base))
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
+
+
+class DeliveryPool:
+    """Sends batches of outbox rows with a pool of threads, under one worker name."""
+
+    def __init__(self, app, name: str, threads: int | None = None) -> None:
+        settings = app.extensions["settings"]
+        self.threads = threads or settings.DELIVERY_THREADS
+        self.name = name
+        self.config = delivery.DeliveryConfig.from_settings(settings)
+        self.client = app.extensions["wechat"]
+        tune_http(self.client._http, self.client.api_base, self.threads)
+        self.engine = delivery_engine(app, self.threads)
+        self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="deliver")
+        self.heartbeat = dispatch.Heartbeat(dispatch.queue_connection(app), name, settings.DELIVERY_WORKER_TTL)
+
+    def start(self) -> DeliveryPool:
+        """Start beating (before the first claim)."""
+        self.heartbeat.start()
+        return self
+
+    def deliver(self, ids) -> Counter:
+        """Deliver the pending rows among ``ids``; outcome counts (sent, retry, failed, skipped)."""
+        rows = delivery.load_rows(self.engine, ids)
+        futures = [self.executor.submit(self._one, row) for row in rows]
+        return Counter(future.result() for future in futures)
+
+    def _one(self, row: delivery.Row) -> str:
+        try:
+            return delivery.deliver(self.engine, self.client, self.config, row, self.name).result
+        except Exception:  # a database error: the row stays claimed and is recovered later
+            log.exception("delivery.row_error", outbox_id=row.id)
+            return "error"
+
+    def close(self) -> None:
+        """Finish what is running, stop beating, release connections."""
+        self.executor.shutdown(wait=True)
+        self.heartbeat.stop()
+        self.engine.dispose()
+
+
+def deliver_batch(ids: list[int]) -> dict[str, int]:
+    """The RQ job: deliver one batch with this worker's pool."""
+    if _pool is None:  # run by a plain ``rq worker``: build the pool from the app
+        _start_pool_from_app()
+    outcome = _pool.deliver(ids)
+    log.info("delivery.batch", rows=len(ids), **outcome)
+    return dict(outcome)
+
+
+def _start_pool_from_app() -> None:
+    global _pool
+    from bot.app import create_app
+
+    app = create_app()
+    _pool = DeliveryPool(app, worker_name()).start()
+
+
+def run(app, burst: bool = False, threads: int | None = None) -> None:
+    """Run a delivery worker until SIGTERM (or, with ``burst``, until the queue is empty)."""
+    global _pool
+    name = worker_name()
+    _pool = DeliveryPool(app, name, threads).start()
+    connection = dispatch.queue_connection(app)
+    worker = SimpleWorker([dispatch.delivery_queue(app, connection)], connection=connection, name=name)
+    log.info("worker.start", name=name, threads=_pool.threads)
+    try:
+        worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
+    finally:
+        _pool.close()
+        _pool = None
+        log.info("worker.stop", name=name)
+
+
+def deliver_now(app, ids: list[int], threads: int | None = None) -> Counter:
+    """Deliver rows in this process (``flask scheduler tick``), under a heartbeat of its own."""
+    pool = DeliveryPool(app, worker_name("tick"), threads).start()
+    try:
+        return pool.deliver(ids)
+    finally:
+        pool.close()
