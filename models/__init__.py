@@ -13,6 +13,7 @@ from models.people import (
     citizen_topics,
 )
 from models.programme import Event, EventKind, EventMode, EventStatus, Topic, Unit
+from models.selection import SelectionRun, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "InboundMessage",
     "OutboxMessage",
     "OutboxStatus",
+    "SelectionRun",
+    "SelectionStatus",
     "StaffRole",
     "StaffUser",
     "Suggestion",

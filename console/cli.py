@@ -1,0 +1,123 @@
+"""``flask selection run EVENT_ID [--seed N]`` and ``flask selection verify EVENT_ID --seed N``.
+
+Registered by ``bot/commands.py`` as ``console.cli:selection_cli``. Both call
+:mod:`services.selection`; the words shown here are the operator's view of a run.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+from flask.cli import AppGroup
+
+selection_cli = AppGroup("selection", help="公开遴选（抽签、复核）")
+
+QUOTA = re.compile(r"^\s*(?P<value>[^=]+?)\s*=\s*(?P<lo>\d+)\s*[-–~]\s*(?P<hi>\d+)\s*$")
+
+
+def _parse_quotas(pairs: tuple[str, ...], label: str) -> dict[str, list[int]]:
+    table: dict[str, list[int]] = {}
+    for pair in pairs:
+        match = QUOTA.match(pair)
+        if match is None:
+            raise click.BadParameter(f"“{pair}”应写作 值=下限-上限，例如 媒体记者=2-4", param_hint=label)
+        table[match["value"]] = [int(match["lo"]), int(match["hi"])]
+    return table
+
+
+@selection_cli.command("run")
+@click.argument("event_id", type=int)
+@click.option("--seed", type=int, default=None, help="随机种子（不填则随机生成并公布）")
+@click.option("--algorithm", type=click.Choice(["maximin", "nash", "legacy"]), default="maximin", show_default=True)
+@click.option("--budget", type=float, default=45.0, show_default=True, help="公平算法的时限（秒），超时改用 legacy")
+@click.option("--quota", "quotas", multiple=True, metavar="类别=下限-上限", help="覆盖默认类别配额，可重复")
+@click.option("--street", "streets", multiple=True, metavar="街镇=下限-上限",
+              help="街镇配额，可重复；“*=0-4”表示每个街镇最多 4 人")
+@click.option("--per-person", is_flag=True, help="不合并同类报名者，逐人运行库自带的 maximin（较慢）")
+def run_command(event_id: int, seed: int | None, algorithm: str, budget: float, quotas: tuple[str, ...],
+                streets: tuple[str, ...], per_person: bool) -> None:
+    """Draw the panel of EVENT_ID and print its summary."""
+    from models import Event, db
+    from services import clock, selection
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise click.ClickException(f"没有编号为 {event_id} 的活动")
+    seats = selection.seats_to_draw(db.session, event)
+    table = selection.default_quotas(seats)
+    table["category"].update(_parse_quotas(quotas, "--quota"))
+    if streets:
+        table["street"] = _parse_quotas(streets, "--street")
+    shown = {"message": ""}
+
+    def progress(fraction: float, message: str) -> None:
+        if message != shown["message"]:
+            shown["message"] = message
+            click.echo(f"  [{fraction:4.0%}] {message}", err=True)
+
+    try:
+        run = selection.run_draw(db.session, event_id, seed, algorithm, budget, progress, now=clock.now(),
+                                 quotas=table, collapse_types=not per_person)
+    except selection.SelectionError as error:
+        db.session.rollback()
+        raise click.ClickException(_error_text(error)) from None
+    db.session.commit()
+    click.echo("\n".join(summary_lines(run, event)))
+    if run.status.value == "failed":
+        raise SystemExit(1)
+
+
+def _error_text(error: Exception) -> str:
+    from services import selection
+
+    if isinstance(error, selection.DrawInProgress):
+        return f"该活动已有一次遴选正在进行（运行编号 {error.args[0]}）"
+    if isinstance(error, selection.AlreadyConfirmed):
+        return "该活动的遴选结果已确认，不能再次抽签"
+    return str(error)
+
+
+def summary_lines(run, event) -> list[str]:
+    """The operator's summary of a run: seed, algorithm, counts per category and street."""
+    from services import selection_texts as texts
+
+    lines = [f"活动：{event.title}（编号 {event.id}）", f"运行编号：{run.id}    状态：{texts.STATUS_LABELS[run.status.value]}",
+             f"种子：{run.seed}", f"待抽取席位：{run.seats}（活动席位 {event.seats}）"]
+    result = run.result or {}
+    if run.status.value == "failed":
+        return [*lines, "无法完成遴选：", *(f"  - {p}" for p in result.get("problems", [run.message]))]
+    used = texts.ALGORITHM_LABELS.get(run.algorithm_used, run.algorithm_used)
+    lines.append(f"算法：{used}" + ("（已回退）" if run.fell_back else ""))
+    lines += [f"说明：{note}" for note in result.get("notes", [])]
+    lines.append(f"入选 {len(result['selected'])} 人，候补 {len(result['waitlist'])} 人，"
+                 f"定向邀请 {len(result.get('invited', []))} 人，用时 {result.get('elapsed', 0):.1f} 秒")
+    if result.get("min_probability"):
+        lines.append(f"每位报名者的最低入选概率：{result['min_probability']:.2%}")
+    used_quotas = result.get("quotas_used", {})
+    for feature, label in (("category", "类别"), ("street", "街镇")):
+        counts = result["counts"].get(feature, {})
+        lines.append(f"{label}：")
+        for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            quota = used_quotas.get(feature, {}).get(value)
+            bounds = f"（配额 {quota[0]}–{quota[1]}）" if quota else ""
+            lines.append(f"  {value}：{count}{bounds}")
+    return lines
+
+
+@selection_cli.command("verify")
+@click.argument("event_id", type=int)
+@click.option("--seed", type=int, required=True, help="公布的随机种子")
+def verify_command(event_id: int, seed: int) -> None:
+    """Re-run the stored draw of EVENT_ID with SEED; exit 0 when identical, 1 with the differences."""
+    from models import db
+    from services import selection
+
+    identical, differences = selection.verify(db.session, event_id, seed)
+    if identical:
+        click.echo(f"一致：以种子 {seed} 复算的名单与存档结果完全相同。")
+        return
+    click.echo("不一致：")
+    for difference in differences:
+        click.echo(f"  - {difference}")
+    raise SystemExit(1)

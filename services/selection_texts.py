@@ -1,0 +1,77 @@
+"""Chinese wording of the selection engine: problems, notes, progress stages and notices.
+
+Kept apart from the logic so that the words can be reviewed (and changed) in one place.
+"""
+
+from __future__ import annotations
+
+FEATURE_LABELS = {"category": "类别", "street": "街镇"}
+ALGORITHM_LABELS = {"maximin": "最大最小公平算法（maximin）", "nash": "纳什公平算法（nash）", "legacy": "传统分层抽签（legacy）"}
+STATUS_LABELS = {"queued": "排队中", "running": "抽取中", "done": "已完成", "failed": "失败", "confirmed": "已确认"}
+
+# -- problems found before the solver runs (check_feasibility) ------------------------------
+NO_SEATS = "没有需要抽取的席位（活动席位 {seats} 个，定向邀请已占 {invited} 个）"
+NO_SEATS_PLAIN = "没有需要抽取的席位"
+TOO_FEW_APPLICANTS = "需要抽取 {seats} 人，但只有 {count} 人报名"
+MIN_ABOVE_MAX = "“{value}”的下限 {lo} 大于上限 {hi}"
+MIN_NOT_MET = "“{value}”至少需要 {lo} 人，但只有 {count} 人报名"
+MINS_TOO_HIGH = "各{feature}下限合计 {total} 人，超过待抽取的 {seats} 人"
+MAXES_TOO_LOW = "各{feature}最多可入选 {total} 人（上限与报名人数取较小者），不足待抽取的 {seats} 人"
+UNKNOWN_ALGORITHM = "未知的遴选算法“{algorithm}”，可选：maximin、nash、legacy"
+LEXIMIN_UNAVAILABLE = "leximin 算法需要商业求解器 Gurobi，本系统未安装；请使用 maximin"
+
+# -- notes attached to a result -------------------------------------------------------------
+RELAXED = "配额无法同时满足，已按最小调整自动放宽："
+RELAXED_MIN = "“{value}”下限由 {old} 调整为 {new}"
+RELAXED_MAX = "“{value}”上限由 {old} 调整为 {new}"
+FELL_BACK = "公平算法在 {budget:g} 秒内未完成，已改用传统分层抽签（legacy）；结果同样可用同一种子复现"
+FAILED_PRIMARY = "公平算法出错（{error}），已改用传统分层抽签（legacy）"
+INFEASIBLE_AFTER_RELAX = "配额无法满足，且无法自动放宽，请调整配额"
+LEGACY_FAILED = "传统分层抽签多次尝试仍未满足配额，请放宽配额后重试"
+ENGINE_CRASHED = "遴选计算进程异常退出：{error}"
+ENGINE_TIMEOUT = "遴选计算超时（{seconds:g} 秒）"
+
+# -- progress stages ------------------------------------------------------------------------
+STAGE_START = "启动遴选计算"
+STAGE_PREPARE = "整理报名数据与配额"
+STAGE_FEASIBLE = "检查配额可行性"
+STAGE_COVER = "生成候选名单组合（{done}/{total}）"
+STAGE_OPTIMISE = "优化入选概率：第 {iteration} 轮，{committees} 个候选组合"
+STAGE_MW = "搜索多样化候选组合（{done}/{total}）"
+STAGE_LEGACY = "传统分层抽签：第 {attempt} 次尝试"
+STAGE_DRAW = "按种子抽取名单"
+STAGE_WAITLIST = "排定候补顺序"
+STAGE_FALLBACK = "公平算法超时，改用传统分层抽签"
+STAGE_SAVE = "保存结果"
+STAGE_DONE = "遴选完成"
+
+# -- verify -----------------------------------------------------------------------------------
+NO_RUN = "该活动还没有可核验的遴选结果"
+SEED_DIFFERS = "种子不同：存档为 {stored}，输入为 {given}"
+SELECTED_MISSING = "存档入选但复算未入选：{ids}"
+SELECTED_EXTRA = "复算入选但存档未入选：{ids}"
+WAITLIST_DIFFERS = "候补顺序不同"
+POOL_CHANGED = "报名 {id} 的{feature}已变化：抽签时为“{old}”，现为“{new}”"
+POOL_MISSING = "报名 {id} 已不在数据库中"
+ALGORITHM_DIFFERS = "复算所用算法为 {used}，存档为 {stored}"
+
+# -- notices (outbox payloads) ----------------------------------------------------------------
+NOTICE_SELECTED = (
+    "恭喜您入选“{title}”！\n"
+    "时间：{when}\n"
+    "地点：{place}\n"
+    "签到码：{code}（请于活动开始前 15 分钟凭签到码入场）\n"
+    "活动内容：{summary}\n"
+    "如不能参加，请回复【我的报名】取消，名额将顺延给候补人员。"
+)
+NOTICE_WAITLISTED = (
+    "感谢您报名“{title}”（{when}）。本次公开遴选您暂列候补第 {rank} 位；"
+    "如有名额空出，我们会第一时间通知您。"
+)
+NOTICE_NOT_SELECTED = (
+    "感谢您报名“{title}”（{when}）。本次公开遴选名额有限，您未能入选。"
+    "欢迎关注直播并通过公众号提出意见建议，也欢迎报名后续活动。"
+)
+RESULT_SELECTED = "已入选"
+RESULT_WAITLISTED = "候补"  # template "phrase" fields hold at most 5 characters; the rank is in the text
+RESULT_NOT_SELECTED = "未入选"
