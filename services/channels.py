@@ -46,10 +46,10 @@ DEFAULT_FIELD_MAP: dict[str, dict[str, str]] = {
     "reminder": {"title": "thing1", "event": "thing1", "thing": "thing1", "time": "time2", "place": "thing3"},
     "selection": {"title": "thing1", "event": "thing1", "thing": "thing1", "time": "time2", "place": "thing3",
                   "result": "phrase4", "status": "phrase4"},
-    "reply": {"subject": "thing1", "title": "thing1", "thing": "thing1", "result": "phrase2", "status": "phrase2",
-              "unit": "thing3", "time": "time4"},
-    "notice": {"item": "thing1", "status": "thing1", "title": "thing2", "event": "thing2", "thing": "thing2",
-               "time": "time3"},
+    "reply": {"subject": "thing1", "number": "thing1", "title": "thing1", "thing": "thing1", "result": "phrase2",
+              "status": "phrase2", "unit": "thing3", "time": "time4"},
+    "notice": {"item": "thing1", "status": "thing1", "topic": "thing1", "title": "thing2", "event": "thing2",
+               "thing": "thing2", "time": "time3"},
 }
 
 # What WeChat's answer means for the message.

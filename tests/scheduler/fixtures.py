@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 
 import pytest
 
@@ -19,6 +20,8 @@ from tests.conftest import make_test_app
 from tests.emulator.helpers import APPID, SECRET, Emulator, start_emulator
 
 _numbers = itertools.count(1)
+# One log line per emulator request drowns the useful output of a failing test.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def beijing(text: str) -> dt.datetime:
@@ -30,7 +33,7 @@ def delivery_settings(api_base: str, **extra) -> dict:
     """App settings pointing at an emulator, with small delivery knobs for tests."""
     return {
         "WECHAT_API_BASE": api_base, "WECHAT_APPID": APPID, "WECHAT_SECRET": SECRET,
-        "WECHAT_HTTP_TIMEOUT": 2.0, "DELIVERY_THREADS": 8, "DELIVERY_BATCH_SIZE": 20,
+        "WECHAT_HTTP_TIMEOUT": 0.6, "DELIVERY_THREADS": 8, "DELIVERY_BATCH_SIZE": 20,
         "DELIVERY_BACKOFF_BASE": 0.01, "DELIVERY_BACKOFF_MAX": 0.05, "DELIVERY_WORKER_TTL": 2,
         "PUBLIC_BASE_URL": "https://zm.example.gov.cn", **extra,
     }
