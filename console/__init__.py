@@ -16,7 +16,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 VIEW_MODULES = [
     "auth", "dashboard", "events", "applications", "selection", "checkin", "suggestions",
-    "broadcasts", "compliance", "stats", "audit", "outbox",
+    "broadcasts", "compliance", "stats", "audit", "outbox", "closing",
 ]
 
 

@@ -1,0 +1,49 @@
+"""Compliance board: every event against every timing rule, green / amber / red."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from bot.extensions import db
+from console import NAV, bp
+from console.access import readers, scoped_unit_id
+from console.forms_staff import ComplianceFilterForm
+from models import Unit
+from services import clock, deadlines, workdays
+from services.deadline_texts import SHORT_LABELS
+
+NAV.append(("console.compliance_board", "合规看板", None))
+
+RULE_ORDER = [deadlines.ANNOUNCEMENT, deadlines.SELECTION_NOTICE, deadlines.REMINDER, deadlines.MATERIALS]
+LEVEL_LABELS = {deadlines.GREEN: "正常", deadlines.AMBER: "临近期限", deadlines.RED: "已超期"}
+
+
+def _board(form: ComplianceFilterForm):
+    """The board for the user's scope, filtered by unit and colour."""
+    unit_id = scoped_unit_id()
+    if unit_id is None and form.unit_id.data:
+        unit_id = form.unit_id.data
+    board = deadlines.compliance_board(db.session, clock.now(), unit_id=unit_id)
+    if form.level.data in LEVEL_LABELS:
+        board = [item for item in board if item.status == form.level.data]
+    return board
+
+
+@bp.get("/compliance")
+@readers
+def compliance_board():
+    """Events around today with each rule's deadline (working-day calendar), status and unit."""
+    form = ComplianceFilterForm(request.args)
+    form.unit_id.choices = [("", "全部单位")] + [
+        (u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    form.validate()
+    board = _board(form)
+    rows = [(item, {rule.rule: rule for rule in item.rules}) for item in board]
+    totals = Counter(item.status for item in board)
+    return render_template(
+        "console/compliance.html", form=form, rows=rows, totals=totals, rule_order=RULE_ORDER,
+        rule_labels=SHORT_LABELS, level_labels=LEVEL_LABELS, health=workdays.calendar_health(),
+        today=clock.today_local())
