@@ -97,8 +97,9 @@ class SchedulerProcess:
 
     def start(self) -> None:
         """Add the timers and block until SIGTERM/SIGINT."""
+        self.leadership()  # a process that can lead at once runs every job now
         self.scheduler.add_job(self.leadership, "interval", seconds=max(1.0, self.settings.SCHEDULER_LEADER_TTL / 3),
-                               id="leadership", next_run_time=clock.now())
+                               id="leadership")
         for job in JOBS:
             self.scheduler.add_job(self.run_job, "interval", seconds=getattr(self.settings, job.every),
                                    args=[job], id=job.name, name=job.description)
@@ -119,14 +120,14 @@ class SchedulerProcess:
         was_leader = self.lock.held
         if not self.lock.refresh():
             return
-        if not was_leader:
-            log.info("scheduler.leader", identity=self.lock.identity)
-            for job in JOBS:
-                self.scheduler.modify_job(job.name, next_run_time=clock.now())
         try:
             self.connection.set(HEARTBEAT_KEY, str(clock.now().timestamp()))
         except redis.RedisError:
             pass
+        if not was_leader:
+            log.info("scheduler.leader", identity=self.lock.identity)
+            for job in JOBS:  # catch up at once after a takeover or a restart
+                self.run_job(job)
 
     def run_job(self, job: JobDefinition) -> None:
         """Run one job in an app context if this process leads."""

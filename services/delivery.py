@@ -216,7 +216,7 @@ def recover_abandoned(session, is_alive: Callable[[str], bool], now: dt.datetime
             **common)
     ).rowcount
     requeued = session.execute(
-        update(OUTBOX).where(stuck).values(status=PENDING, next_attempt_at=now, last_error=texts.RECOVERED,
+        update(OUTBOX).where(stuck).values(status=PENDING, next_attempt_at=None, last_error=texts.RECOVERED,
                                            **common)
     ).rowcount
     return failed + requeued

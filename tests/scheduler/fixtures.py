@@ -10,11 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+from collections.abc import Iterator
 
-import pytest
-
-from models import Application, ApplicationStatus, Citizen, Event, EventKind, EventMode, EventStatus, StaffRole
-from models import StaffUser, Unit
+from models import (
+    Application,
+    ApplicationStatus,
+    Citizen,
+    Event,
+    EventKind,
+    EventMode,
+    EventStatus,
+    StaffRole,
+    StaffUser,
+    Unit,
+)
 from services import clock
 from tests.conftest import make_test_app
 from tests.emulator.helpers import APPID, SECRET, Emulator, start_emulator
@@ -39,20 +48,18 @@ def delivery_settings(api_base: str, **extra) -> dict:
     }
 
 
-@pytest.fixture
-def emulator():
-    """A fresh WeChat API emulator in a thread."""
+def running_emulator() -> Iterator[Emulator]:
+    """A fresh WeChat API emulator in a thread (use as ``yield from`` in a fixture)."""
     emu, server = start_emulator()
     yield emu
     server.stop()
 
 
-@pytest.fixture
-def app(tmp_path, redis_server, redis_client, emulator):
-    """The application on a fresh database, talking to the emulator."""
+def app_on_emulator(tmp_path, redis_url: str, emulator: Emulator, **extra) -> Iterator:
+    """The application on a fresh database, talking to ``emulator`` (use as ``yield from``)."""
     from models import db
 
-    app = make_test_app(tmp_path, redis_server, **delivery_settings(emulator.base))
+    app = make_test_app(tmp_path, redis_url, **delivery_settings(emulator.base, **extra))
     yield app
     with app.app_context():
         db.session.remove()

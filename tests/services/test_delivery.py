@@ -12,7 +12,7 @@ from models import Citizen, OutboxMessage, OutboxStatus, db
 from scheduler import worker
 from services import channels, clock, delivery, outbox
 from tests.conftest import WeChat
-from tests.scheduler.fixtures import app, emulator, make_citizen  # noqa: F401
+from tests.scheduler.fixtures import app_on_emulator, make_citizen, running_emulator
 
 NOW = dt.datetime(2026, 10, 10, 9, 5, tzinfo=clock.SHANGHAI)
 TEMPLATE = "/cgi-bin/message/template/send"
@@ -24,6 +24,18 @@ REMINDER = {
              "place": "清源街道\n政务服务大厅"},
     "url": "https://zm.example.gov.cn/events/1",
 }
+
+
+@pytest.fixture
+def emulator():
+    """A fresh WeChat API emulator."""
+    yield from running_emulator()
+
+
+@pytest.fixture
+def app(tmp_path, redis_server, redis_client, emulator):
+    """The application on a fresh database, talking to the emulator."""
+    yield from app_on_emulator(tmp_path, redis_server, emulator)
 
 
 @pytest.fixture
