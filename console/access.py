@@ -79,3 +79,21 @@ def local_filter(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not hasattr(moment, "hour"):
         return moment.strftime(fmt.split(" ")[0])
     return clock.local(moment).strftime(fmt)
+
+
+def event_or_404(event_id: int):
+    """The event ``event_id`` if it exists (404) and the current user may see its unit (403)."""
+    from models import Event
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    require_unit(event.unit_id)
+    return event
+
+
+def actor_ip() -> str:
+    """The client address recorded in audit entries."""
+    from flask import request
+
+    return request.remote_addr or ""

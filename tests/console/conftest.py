@@ -30,7 +30,7 @@ USERS = {
     "auditor": ("auditor", "audit-pass-1", None),
 }
 ROLE_ALIASES = {"unit": "unit_a"}
-CATEGORIES = ["人大代表", "政协委员", "群众代表", "企业代表", "媒体"]
+CATEGORIES = ["人大代表", "政协委员", "群众代表（家长）", "群众代表（企业）", "媒体记者", "其他群众"]
 STREETS = ["采育镇", "观音寺街道", "林校路街道", "天宫院街道"]
 _mobiles = itertools.count(13800000000)
 
@@ -59,7 +59,7 @@ def console_now():
 @pytest.fixture
 def console_data(app, console_now) -> ConsoleData:
     """Demo data plus one staff account per role."""
-    from models import Event, StaffUser, Unit, db
+    from models import Event, Unit, db
     from services import demo, staff
 
     with app.app_context():
