@@ -25,10 +25,8 @@ def verify(session, event_id: int, seed: int) -> tuple[bool, list[str]]:
     stored run actually used (legacy after a fallback), so it needs nothing but
     published data. Changes to the applications since the draw are listed too.
     """
-    from services.selection import latest_run
-
-    run = latest_run(session, event_id)
-    if run is None or run.status not in (SelectionStatus.DONE, SelectionStatus.CONFIRMED):
+    run = _verifiable_run(session, event_id)
+    if run is None:
         return False, [texts.NO_RUN]
     differences: list[str] = []
     if int(seed) != run.seed:
@@ -51,6 +49,16 @@ def verify(session, event_id: int, seed: int) -> tuple[bool, list[str]]:
         differences.append(texts.WAITLIST_DIFFERS)
     differences += _pool_changes(session, stored["pool"])
     return not differences, differences
+
+
+def _verifiable_run(session, event_id: int) -> SelectionRun | None:
+    """The confirmed run, else the latest finished one (a later failed attempt does not hide it)."""
+    for status in (SelectionStatus.CONFIRMED, SelectionStatus.DONE):
+        run = session.scalar(select(SelectionRun).where(SelectionRun.event_id == event_id, SelectionRun.status == status)
+                             .order_by(SelectionRun.id.desc()).limit(1))
+        if run is not None:
+            return run
+    return None
 
 
 def _pool_changes(session, pool: list) -> list[str]:

@@ -248,3 +248,15 @@ def test_background_draw_updates_the_row(app, session, event):
     run = session.get(selection.SelectionRun, run_id)
     assert run.status == SelectionStatus.DONE and run.progress == 1.0 and len(run.result["selected"]) == 30
     assert seen and seen[-1] == 1.0
+
+
+def test_verify_after_confirmation_and_after_a_change_to_the_pool(session, event):
+    applications = fill(session, event, 45)
+    run = selection.run_draw(session, event.id, seed=8642, now=NOW)
+    selection.run_draw(session, event.id, seed=1, quotas={"其他群众": [30, 30]}, now=NOW)  # a later failed attempt
+    selection.confirm(session, run.id, None, NOW)
+    assert selection.verify(session, event.id, 8642) == (True, [])
+    applications[0].category = "媒体记者" if applications[0].category != "媒体记者" else "其他群众"
+    identical, differences = selection.verify(session, event.id, 8642)
+    assert not identical and differences == [
+        f"报名 {applications[0].id} 的类别已变化：抽签时为“{CATEGORIES[0]}”，现为“{applications[0].category}”"]
