@@ -7,11 +7,14 @@ step; wrong input is explained and the question asked again.
 
 from __future__ import annotations
 
+import functools
+
 from bot.context import ChatContext, Reply, TextReply
 from bot.router import Router
 from handlers import lists, texts
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
 from handlers.events import render_events
+from handlers.my_applications import status_text
 from models import ApplicationStatus
 from services import applications, events, streets, wording
 from services.events import WindowState
@@ -76,8 +79,6 @@ def closed_text(event, window: events.Window) -> str:
 
 def status_label(ctx: ChatContext, application) -> str:
     """已报名 / 已入选（签到码 …） / 候补第 N 位 / … for one application."""
-    from handlers.my_applications import status_text
-
     return status_text(ctx, application)
 
 
@@ -151,7 +152,15 @@ def _on_reason(ctx: ChatContext) -> Reply:
         return ask_again(ctx, texts.REASON_TOO_LONG.format(limit=applications.REASON_CHARS, length=len(reason)),
                          texts.ASK_REASON)
     ctx.state.enter(DIALOGUE, "consent", {**ctx.state.data, "reason": reason})
-    return TextReply(texts.PRIVACY_NOTICE)
+    return TextReply(privacy_notice())
+
+
+@functools.cache
+def privacy_notice() -> str:
+    """The privacy notice, with the retention period the service is configured with."""
+    from config.settings import load_settings
+
+    return texts.PRIVACY_NOTICE.format(days=load_settings().RETENTION_DAYS)
 
 
 def _on_consent(ctx: ChatContext) -> Reply:
@@ -159,7 +168,7 @@ def _on_consent(ctx: ChatContext) -> Reply:
         ctx.state.clear()
         return TextReply(texts.CONSENT_REFUSED)
     if ctx.text not in AGREE:
-        return ask_again(ctx, texts.AGREE_OR_NOT, texts.PRIVACY_NOTICE)
+        return ask_again(ctx, texts.AGREE_OR_NOT, privacy_notice())
     ctx.state.enter(DIALOGUE, "confirm", ctx.state.data)
     return TextReply(_summary(ctx))
 
@@ -209,7 +218,7 @@ STEPS = {"reuse": _on_reuse, "name": _on_name, "mobile": _on_mobile, "category":
          "street": _on_street, "reason": _on_reason, "consent": _on_consent, "confirm": _on_confirm}
 PROMPTS = {"name": lambda c: texts.ASK_NAME, "mobile": lambda c: texts.ASK_MOBILE,
            "category": lambda c: texts.ASK_CATEGORY, "street": lambda c: ask_street(),
-           "reason": lambda c: texts.ASK_REASON, "consent": lambda c: texts.PRIVACY_NOTICE, "confirm": _summary,
+           "reason": lambda c: texts.ASK_REASON, "consent": lambda c: privacy_notice(), "confirm": _summary,
            "reuse": lambda c: _prompt_reuse(applications.saved_details(c.session, c.openid) or
                                             {"name": "", "mobile": "", "category": "", "street": ""})}
 

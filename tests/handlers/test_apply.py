@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from handlers import texts
+from handlers.registration import privacy_notice
 from models import Application, ApplicationStatus, Citizen, Event
 from services import clock
 
@@ -17,7 +18,7 @@ STEPS = [  # (answer, what the next question starts with)
     ("13812345678", texts.ASK_CATEGORY),
     ("3", "第 4 步：请选择您所在的街道（镇）"),
     ("黄村", texts.ASK_REASON),
-    ("想了解政务服务大厅的帮办服务", texts.PRIVACY_NOTICE),
+    ("想了解政务服务大厅的帮办服务", privacy_notice()),
     ("同意", "请核对报名信息"),
 ]
 
@@ -49,8 +50,9 @@ def test_the_whole_dialogue_with_wrong_input_at_every_step(citizen, programme, d
         assert citizen.say(wrong).startswith(texts.BAD_STREET)
     assert citizen.say("黄村地区") == texts.ASK_REASON
     assert citizen.say("很" * 201).startswith(texts.REASON_TOO_LONG.format(limit=200, length=201))
-    assert citizen.say("跳过") == texts.PRIVACY_NOTICE
-    assert citizen.say("嗯") == texts.AGREE_OR_NOT + "\n\n" + texts.PRIVACY_NOTICE
+    assert citizen.say("跳过") == privacy_notice()
+    assert "姓名、手机号" in privacy_notice() and "活动结束 180 天后自动删除" in privacy_notice()
+    assert citizen.say("嗯") == texts.AGREE_OR_NOT + "\n\n" + privacy_notice()
     summary = citizen.say("同意")
     for expected in ("活动：政务开放日·政务服务体验（开放点1）", "姓名：张三", "手机：138****5678",
                      "身份类别：群众代表（家长）", "街道（镇）：黄村镇", "报名理由：无"):
