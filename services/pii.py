@@ -13,6 +13,7 @@ import hashlib
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 _cipher: MultiFernet | None = None
+_primary: Fernet | None = None
 
 
 def derive_key(secret: str) -> str:
@@ -25,8 +26,10 @@ def configure(personal_data_key: str, secret_key: str) -> None:
     """Install the cipher; called once by the app factory and by worker processes."""
     global _cipher
     raw = personal_data_key or derive_key(secret_key)
+    global _primary
     keys = [Fernet(k.strip().encode()) for k in raw.split(",") if k.strip()]
     _cipher = MultiFernet(keys)
+    _primary = keys[0]
 
 
 def _require() -> MultiFernet:
@@ -49,8 +52,13 @@ def decrypt(token: str) -> str:
 
 
 def rotate(token: str) -> str:
-    """Re-encrypt a stored value under the newest key."""
-    return _require().rotate(token.encode()).decode()
+    """The value re-encrypted under the newest key, or unchanged when it already is."""
+    _require()
+    try:
+        _primary.decrypt(token.encode())
+        return token
+    except InvalidToken:
+        return _cipher.rotate(token.encode()).decode()
 
 
 def mask_mobile(mobile: str | None) -> str:
