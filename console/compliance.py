@@ -13,7 +13,7 @@ from console.access import readers, scoped_unit_id
 from console.forms_staff import ComplianceFilterForm
 from models import Unit
 from services import clock, deadlines, workdays
-from services.deadline_texts import SHORT_LABELS
+from services.deadline_texts import SHORT_LABELS, estimated_note
 
 NAV.append(("console.compliance_board", "合规看板", None))
 
@@ -46,4 +46,4 @@ def compliance_board():
     return render_template(
         "console/compliance.html", form=form, rows=rows, totals=totals, rule_order=RULE_ORDER,
         rule_labels=SHORT_LABELS, level_labels=LEVEL_LABELS, health=workdays.calendar_health(),
-        today=clock.today_local())
+        today=clock.today_local(), estimated_note=estimated_note)

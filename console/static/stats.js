@@ -10,7 +10,8 @@
       type: "bar",
       data: { labels: labels, datasets: datasets },
       options: { indexAxis: horizontal ? "y" : "x", responsive: true, maintainAspectRatio: false, animation: false,
-                 scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } } }
+                 scales: { x: { beginAtZero: true, ticks: { precision: 0, autoSkip: !horizontal } },
+                           y: { beginAtZero: true, ticks: { precision: 0, autoSkip: horizontal ? false : true } } } }
     });
   }
 
