@@ -1,7 +1,8 @@
 """Inbound dedup: WeChat retries a message up to 3 times; each copy gets the first reply.
 
 The key (see DESIGN.md) is claimed with Redis ``SET NX EX``; the reply is then
-stored under it. A copy that arrives while the first is still being handled
+stored under it. The webhook's other per-message Redis reads and writes ride
+along in the same pipelines (one round trip before handling, one after). A copy that arrives while the first is still being handled
 waits briefly for that reply. When Redis is down the database record of
 processed keys takes over, and the side effects keep their own uniqueness.
 """
@@ -44,20 +45,38 @@ class Deduplicator:
 
     def claim(self, key: str, openid: str, now) -> tuple[bool, str | None]:
         """``(True, None)`` if this copy should be handled; ``(False, reply)`` for a duplicate."""
+        first, reply, _values = self.claim_and_read(key, openid, now)
+        return first, reply
+
+    def claim_and_read(self, key: str, openid: str, now, reads: tuple[str, ...] = ()) -> tuple[bool, str | None, list]:
+        """:meth:`claim`, plus ``GET`` of each key in ``reads`` in the same round trip.
+
+        The values are ``None`` when Redis is unavailable (check :attr:`redis_ok`).
+        """
         if self.redis_ok:
             try:
-                if self.client.set("dedup:" + key, PENDING, nx=True, ex=self.ttl):
-                    return True, None
-                return False, self._wait(lambda: self._redis_reply(key))
+                pipe = self.client.pipeline(transaction=False)
+                pipe.set("dedup:" + key, PENDING, nx=True, ex=self.ttl)
+                for name in reads:
+                    pipe.get(name)
+                claimed, *values = pipe.execute()
+                if claimed:
+                    return True, None, values
+                return False, self._wait(lambda: self._redis_reply(key)), values
             except redis.RedisError:
                 self.redis_ok = False
-        return self._claim_in_db(key, openid, now)
+        first, reply = self._claim_in_db(key, openid, now)
+        return first, reply, [None] * len(reads)
 
-    def remember(self, key: str, reply: str) -> None:
-        """Store the reply for later copies."""
+    def remember(self, key: str, reply: str, also: dict[str, tuple[bytes, int]] | None = None) -> None:
+        """Store the reply for later copies (and ``also``: key → (value, ttl), in the same round trip)."""
         if self.redis_ok:
             try:
-                self.client.set("dedup:" + key, reply.encode(), ex=self.ttl)
+                pipe = self.client.pipeline(transaction=False)
+                pipe.set("dedup:" + key, reply.encode(), ex=self.ttl)
+                for name, (value, ttl) in (also or {}).items():
+                    pipe.set(name, value, ex=ttl)
+                pipe.execute()
                 return
             except redis.RedisError:
                 self.redis_ok = False

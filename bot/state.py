@@ -17,6 +17,7 @@ from typing import Any
 import redis
 
 KEEP_SECONDS = 86400
+_UNREAD = object()
 
 
 class StateUnavailable(Exception):
@@ -26,25 +27,32 @@ class StateUnavailable(Exception):
 class ConversationState:
     """Dialogue and last-list state of one openid."""
 
-    def __init__(self, client: redis.Redis | None, openid: str, now: dt.datetime, ttl: int = 1800) -> None:
+    def __init__(self, client: redis.Redis | None, openid: str, now: dt.datetime, ttl: int = 1800,
+                 raw: bytes | None | object = _UNREAD) -> None:
         self._client = client
-        self._key = f"conv:{openid}"
+        self._key = self.key_of(openid)
         self._now = now
         self._ttl = ttl
         self._data: dict[str, Any] = {}
         self.available = True
         self.expired_dialogue: str | None = None
-        self._load()
+        self._load(raw)
 
-    def _load(self) -> None:
+    @staticmethod
+    def key_of(openid: str) -> str:
+        """The Redis key of ``openid``'s state (the webhook reads it together with its dedup claim)."""
+        return f"conv:{openid}"
+
+    def _load(self, raw: bytes | None | object = _UNREAD) -> None:
         if self._client is None:
             self.available = False
             return
-        try:
-            raw = self._client.get(self._key)
-        except redis.RedisError:
-            self.available = False
-            return
+        if raw is _UNREAD:
+            try:
+                raw = self._client.get(self._key)
+            except redis.RedisError:
+                self.available = False
+                return
         self._data = json.loads(raw) if raw else {}
         touched = self._data.get("touched")
         if self._data.get("dialogue") and touched and self._now.timestamp() - touched > self._ttl:

@@ -23,6 +23,9 @@ from services.pii import hash_openid
 
 bp = Blueprint("wechat", __name__)
 log = structlog.get_logger("webhook")
+# ``touched:<openid>`` holds when (service clock) the citizen's interaction was last written to the database.
+TOUCHED_PREFIX = "touched:"
+TOUCHED_TTL = 300
 
 
 def _settings():
@@ -80,8 +83,11 @@ def _handle(fields: dict[str, str], settings) -> str:
     dedup = Deduplicator(redis_client, db.session, settings.DEDUP_TTL_SECONDS)
     key = message_key(fields)
     log_ctx = log.bind(openid=hash_openid(openid), msg_type=msg_type, event=fields.get("Event", ""))
+    touched_key = TOUCHED_PREFIX + openid
     try:
-        first, cached = dedup.claim(key, openid, now)
+        # One Redis round trip: the claim, the conversation state and when the citizen was last recorded.
+        first, cached, (raw_state, touched_at) = dedup.claim_and_read(
+            key, openid, now, reads=(ConversationState.key_of(openid), touched_key))
     except SQLAlchemyError:
         db.session.rollback()
         log_ctx.error("webhook.database_unavailable")
@@ -90,29 +96,47 @@ def _handle(fields: dict[str, str], settings) -> str:
         DEDUP_HITS.inc()
         log_ctx.info("webhook.duplicate", cached=cached is not None)
         return cached or "success"
-    reply = _dispatch(fields, openid, msg_type, now, key, redis_client if dedup.redis_ok else None, settings, log_ctx)
+    redis_ok = dedup.redis_ok
+    state = ConversationState(redis_client if redis_ok else None, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS,
+                              raw=raw_state)
+    touch = not redis_ok or not _recently_touched(touched_at, now)
+    reply, recorded = _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx)
     xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID)
-    dedup.remember(key, xml)
+    also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if recorded else None
+    dedup.remember(key, xml, also)
     return xml
 
 
-def _dispatch(fields, openid, msg_type, now, key, redis_client, settings, log_ctx):
-    """Run the router; errors become an apology (or nothing, for events)."""
-    state = ConversationState(redis_client, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS)
+def _recently_touched(touched_at: bytes | None, now) -> bool:
+    """True when the citizen's last interaction was recorded less than the resolution ago (service clock)."""
+    try:
+        age = now.timestamp() - float(touched_at)
+    except (TypeError, ValueError):
+        return False
+    return 0 <= age < citizens.INTERACTION_RESOLUTION.total_seconds()
+
+
+def _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx):
+    """Run the router; errors become an apology (or nothing, for events).
+
+    Returns the reply and whether the citizen's interaction was recorded now (and committed).
+    """
     ctx = ChatContext(
         openid=openid, msg_type=msg_type, fields=fields, now=now, session=db.session,
         state=state, key=key, public_base_url=settings.PUBLIC_BASE_URL,
     )
+    interactive = msg_type != "event" or ctx.event in citizens.WINDOW_EVENTS
     try:
-        citizens.touch(db.session, openid, now, interactive=msg_type != "event" or ctx.event in citizens.WINDOW_EVENTS)
+        if touch:
+            citizens.touch(db.session, openid, now, interactive=interactive)
         reply = current_app.extensions["router"].dispatch(ctx)
         db.session.commit()
-        return reply
+        return reply, touch and interactive
     except SQLAlchemyError:
         db.session.rollback()
         log_ctx.exception("webhook.database_error")
-        return NoReply() if msg_type == "event" else TextReply(texts.SORRY_BUSY)
+        return (NoReply() if msg_type == "event" else TextReply(texts.SORRY_BUSY)), False
     except Exception:
         db.session.rollback()
         log_ctx.exception("webhook.handler_error")
-        return NoReply() if msg_type == "event" else TextReply(texts.SORRY_ERROR)
+        return (NoReply() if msg_type == "event" else TextReply(texts.SORRY_ERROR)), False

@@ -15,6 +15,10 @@ from models import Citizen
 
 # Events after which WeChat opens the customer-service window (a menu click, a scan, a follow).
 WINDOW_EVENTS = frozenset({"click", "scancode_push", "scancode_waitmsg", "subscribe", "scan"})
+# The webhook records the last interaction to this resolution (a dialogue sends several messages a
+# minute; writing each would cost a database write per message). A value up to this much older only
+# closes the 48-hour window slightly early, never late.
+INTERACTION_RESOLUTION = dt.timedelta(seconds=60)
 
 
 def get_or_create(session, openid: str, now: dt.datetime) -> Citizen:
