@@ -17,7 +17,14 @@ from sqlalchemy.orm import joinedload
 from bot.extensions import db
 from console import NAV, bp
 from console.access import coordinators, readers, scoped_unit_id, writers
-from console.forms_staff import ADOPTION_CHOICES, ADOPTION_LABELS, AssignForm, EmptyForm, ReplyForm, SuggestionFilterForm
+from console.forms_staff import (
+    ADOPTION_CHOICES,
+    ADOPTION_LABELS,
+    AssignForm,
+    EmptyForm,
+    ReplyForm,
+    SuggestionFilterForm,
+)
 from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit
 from services import audit, clock, stats, suggestions
 
