@@ -11,15 +11,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import secrets
 
 from sqlalchemy import func, select
 
 from models import Application, ApplicationStatus, Event
 from services import audit
+from services.checkin_codes import assign_checkin_code
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6
 QR_PREFIX = "ZMHD:"  # what the QR code holds: prefix + code, so a stray QR code is recognisable
 ATTENDING = (ApplicationStatus.SELECTED, ApplicationStatus.CHECKED_IN)
 
@@ -71,20 +69,9 @@ def qr_payload(code: str) -> str:
     return QR_PREFIX + code
 
 
-def new_code(session) -> str:
-    """A fresh code not used by any application."""
-    while True:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        if session.scalar(select(Application.id).where(Application.checkin_code == code)) is None:
-            return code
-
-
 def ensure_code(session, application: Application) -> str:
-    """The application's code, assigned now if it has none."""
-    if not application.checkin_code:
-        application.checkin_code = new_code(session)
-        session.flush()
-    return application.checkin_code
+    """The application's code, assigned now if it has none (services.checkin_codes)."""
+    return assign_checkin_code(session, application)
 
 
 def ensure_codes(session, event_id: int, actor=None, now: dt.datetime | None = None) -> int:

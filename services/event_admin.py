@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import Application, ApplicationStatus, Event, EventKind, EventMode, EventStatus, StaffRole
-from services import audit, clock, outbox, workdays
+from services import audit, clock, deadlines, outbox, wording
 
-ANNOUNCE_WORKING_DAYS = 3
+ANNOUNCE_WORKING_DAYS = deadlines.ANNOUNCEMENT_DAYS_BEFORE
 AUDITED_FIELDS = (
     "title", "kind", "mode", "status", "summary", "place", "starts_at", "duration_minutes", "agenda",
     "online_participation", "livestream_url", "unit_id", "co_hosts", "topic_id", "seats",
@@ -203,10 +203,9 @@ def announcement_missing(event: Event) -> list[str]:
 
 
 def publish_deadline(event: Event) -> tuple[dt.date, bool]:
-    """The last day a livestream may be announced, and whether it is an estimate."""
-    event_day = clock.local(event.starts_at).date()
-    estimate = workdays.estimate_shift(event_day, -ANNOUNCE_WORKING_DAYS)
-    return estimate.value, not estimate.is_exact
+    """The last day a livestream may be announced, and whether it is an estimate (services.deadlines)."""
+    deadline = deadlines.announcement_deadline(event)
+    return deadline.day, deadline.estimated
 
 
 def check_publish(event: Event, now: dt.datetime) -> PublishCheck:
@@ -270,14 +269,14 @@ def cancel_event(session, event_id: int, reason: str, actor, now: dt.datetime) -
     event.status = EventStatus.CANCELLED
     event.cancel_reason = reason.strip()
     event.updated_at = now
-    when = clock.local(event.starts_at).strftime("%m月%d日 %H:%M")
+    when = wording.when(event.starts_at)
     text = (f"很抱歉通知您：您报名的“{event.title}”（原定{when}）已取消。原因：{event.cancel_reason}"
             "。给您带来不便，敬请谅解。")
     told = _tell_applicants(session, event, "event_cancelled", str(event.id), text,
-                            {"thing": _short(event.title), "time": when, "status": "活动已取消"}, now) \
+                            {"thing": wording.field(event.title), "time": wording.when_short(event.starts_at),
+                             "status": "活动已取消"}, now) \
         if was_published else 0
-    for purpose in ("reminder", "event_reminder"):
-        outbox.cancel_pending(session, purpose, str(event.id), now)
+    outbox.cancel_pending(session, deadlines.REMINDER_PURPOSE, deadlines.reminder_subject(event), now)
     old, new = _changes(before, snapshot(event))
     audit.record(session, now, "event.cancel", actor, event, before=old, after=new, note=f"通知报名者 {told} 人")
     return told
@@ -297,25 +296,22 @@ def postpone_event(session, event_id: int, new_starts_at: dt.datetime, reason: s
     if errors:
         raise InvalidEventData(errors)
     before = snapshot(event)
-    old_when = clock.local(event.starts_at).strftime("%m月%d日 %H:%M")
+    old_when = wording.when(event.starts_at)
+    # Reminders for the old time go; the scheduler queues new ones for the new time.
+    outbox.cancel_pending(session, deadlines.REMINDER_PURPOSE, deadlines.reminder_subject(event), now)
     event.starts_at = new_starts_at
     event.updated_at = now
-    when = clock.local(new_starts_at).strftime("%m月%d日 %H:%M")
+    when = wording.when(new_starts_at)
     text = (f"您好：您报名的“{event.title}”由原定{old_when}延期至{when}举行。原因：{reason.strip()}"
             "。如无法参加，可在公众号回复【我的报名】取消报名。")
     told = _tell_applicants(session, event, "event_postponed", f"{event.id}@{new_starts_at.isoformat()}", text,
-                            {"thing": _short(event.title), "time": when, "status": "活动延期"}, now) \
+                            {"thing": wording.field(event.title), "time": wording.when_short(new_starts_at),
+                             "status": "活动延期"}, now) \
         if event.status == EventStatus.PUBLISHED else 0
     old, new = _changes(before, snapshot(event))
     audit.record(session, now, "event.postpone", actor, event, before=old, after=new,
                  note=f"原因：{reason.strip()}；通知报名者 {told} 人")
     return told
-
-
-def _short(text: str, limit: int = 20) -> str:
-    """A template field: at most ``limit`` characters (WeChat's rule), no line breaks."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _tell_applicants(session, event: Event, purpose: str, subject: str, text: str, fields: dict,
@@ -326,7 +322,7 @@ def _tell_applicants(session, event: Event, purpose: str, subject: str, text: st
                                   Application.citizen_id.is_not(None))
     ).all()
     for application in rows:
-        payload = {"text": text, "template": "notice", "data": fields, "event_id": event.id}
+        payload = {"text": wording.fit_bytes(text), "template": "notice", "data": fields, "event_id": event.id}
         outbox.enqueue(session, application.citizen.openid, purpose, subject, payload, now)
     return len(rows)
 

@@ -13,7 +13,7 @@ from tests.console.conftest import USERS
 # (method, path template) of every page and action of part 1; {e} is unit A's event.
 EVENT_PAGES = [
     ("GET", "/console/events/{e}"), ("GET", "/console/events/{e}/applications"),
-    ("GET", "/console/events/{e}/selection"),
+    ("GET", "/console/events/{e}/selection"), ("GET", "/console/events/{e}/selection/status.json"),
 ]
 EVENT_WRITES = [
     ("GET", "/console/events/{e}/edit"), ("POST", "/console/events/{e}/edit"),
@@ -23,6 +23,7 @@ EVENT_WRITES = [
     ("GET", "/console/events/{e}/applications.xlsx"), ("POST", "/console/events/{e}/invitations"),
     ("GET", "/console/events/{e}/checkin"), ("POST", "/console/events/{e}/checkin.json"),
     ("GET", "/console/events/{e}/checkin/count.json"), ("POST", "/console/events/{e}/checkin/codes"),
+    ("POST", "/console/events/{e}/selection/draw"), ("POST", "/console/events/{e}/selection/confirm"),
 ]
 
 

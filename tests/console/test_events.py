@@ -16,10 +16,11 @@ from models import (
     EventMode,
     EventStatus,
     OutboxMessage,
+    OutboxStatus,
     Topic,
     db,
 )
-from services import clock, event_admin
+from services import clock, deadlines, event_admin, outbox
 
 
 def form_data(**overrides) -> dict:
@@ -155,6 +156,12 @@ def _applicants(app, event_id, make_applicants) -> list[int]:
 
 def test_cancel_tells_each_active_applicant(app, login_as, console_data, make_applicants):
     _applicants(app, console_data.event_a_id, make_applicants)
+    with app.app_context():  # a reminder already queued for the event
+        event = db.session.get(Event, console_data.event_a_id)
+        reminder = outbox.enqueue(db.session, "o_someone", deadlines.REMINDER_PURPOSE,
+                                  deadlines.reminder_subject(event), {"text": "明天见"}, clock.now())
+        db.session.commit()
+        reminder_id = reminder.id
     client = login_as("unit_a")
     page = client.post(f"/console/events/{console_data.event_a_id}/cancel", data={"reason": "场地检修"},
                        follow_redirects=True).get_data(as_text=True)
@@ -163,6 +170,7 @@ def test_cancel_tells_each_active_applicant(app, login_as, console_data, make_ap
         rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "event_cancelled")).all()
         assert len(rows) == 2 and all("场地检修" in row.payload["text"] for row in rows)
         assert db.session.get(Event, console_data.event_a_id).status == EventStatus.CANCELLED
+        assert db.session.get(OutboxMessage, reminder_id).status == OutboxStatus.CANCELLED
 
 
 def test_cancel_without_reason_keeps_the_event(app, login_as, console_data):
@@ -183,7 +191,7 @@ def test_postpone_moves_the_event_and_tells_applicants(app, login_as, console_da
         event = db.session.get(Event, console_data.event_a_id)
         assert clock.local(event.starts_at).date() == dt.date(2026, 5, 12)
         rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "event_postponed")).all()
-        assert len(rows) == 2 and "05月12日 09:30" in rows[0].payload["text"]
+        assert len(rows) == 2 and "5月12日 周二 09:30" in rows[0].payload["text"]
         assert all(len(value) <= 20 for value in rows[0].payload["data"].values())
 
 

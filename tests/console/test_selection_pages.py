@@ -1,0 +1,105 @@
+"""The draw page: seats minus invitations, quotas checked in words, background draw, result, confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from models import Application, ApplicationStatus, AuditLog, OutboxMessage, SelectionRun, db
+from services import clock, event_admin, selection
+
+
+def _invite(app, event_id, n=2):
+    with app.app_context():
+        for i in range(n):
+            event_admin.add_invitation(db.session, event_id, f"邀请{i}", "", "人大代表", "", None, clock.now())
+        db.session.commit()
+
+
+def _quota_form(rows: dict[int, tuple[int, int]], seed: str = "") -> dict:
+    """Form fields for the six categories (index → (min, max)); others 0–30."""
+    data = {"seed": seed}
+    for index in range(6):
+        low, high = rows.get(index, (0, 30))
+        data[f"min-{index}"], data[f"max-{index}"] = str(low), str(high)
+    return data
+
+
+def _run_to_the_end(app, event_id) -> SelectionRun:
+    with app.app_context():
+        run_id = db.session.scalar(select(SelectionRun.id).where(SelectionRun.event_id == event_id)
+                                   .order_by(SelectionRun.id.desc()))
+    assert selection.wait_for_background(run_id, timeout=120)
+    with app.app_context():
+        run = db.session.get(SelectionRun, run_id)
+        db.session.expunge(run)
+        return run
+
+
+def test_page_shows_seats_minus_invitations_and_default_quotas(app, login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 12)
+    _invite(app, console_data.event_a_id)
+    page = login_as("unit_a").get(f"/console/events/{console_data.event_a_id}/selection").get_data(as_text=True)
+    assert '<div class="num">28</div><div>本次待抽取</div>' in page
+    assert 'name="min-0" value="2"' in page  # 人大代表: 3 of 30 seats, scaled to 28 and rounded down
+    assert "需要抽取 28 人，但只有 12 人报名" in page  # explained before anyone presses the button
+
+
+def test_impossible_quotas_are_explained_and_kept(login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 40)
+    client = login_as("unit_a")
+    response = client.post(f"/console/events/{console_data.event_a_id}/selection/draw",
+                           data=_quota_form({4: (9, 9)}, seed="123"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "“媒体记者”至少需要 9 人，但只有 6 人报名" in page
+    assert 'name="min-4" value="9"' in page and 'value="123"' in page
+    response = client.post(f"/console/events/{console_data.event_a_id}/selection/draw", data=_quota_form({0: (-1, 3)}))
+    assert response.status_code == 400 and "应为不小于 0 的整数" in response.get_data(as_text=True)
+
+
+def test_draw_in_background_then_confirm_sends_notices(app, login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 40)
+    _invite(app, console_data.event_a_id)
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    response = client.post(f"{url}/draw", data=_quota_form({}, seed="20260302"))
+    assert response.status_code == 302
+    run = _run_to_the_end(app, console_data.event_a_id)
+    assert run.status.value == "done" and run.seed == 20260302 and len(run.result["selected"]) == 28
+    status = client.get(f"{url}/status.json").get_json()
+    assert status["status"] == "done" and status["progress"] == 1.0
+    page = client.get(url).get_data(as_text=True)
+    assert "20260302" in page and "入选名单（28 人）" in page and "候补顺序（12 人）" in page
+    assert "确认并发送通知" in page and "最晚应于 2026-03-31" in page
+    page = client.post(f"{url}/confirm", data={"run_id": run.id}, follow_redirects=True).get_data(as_text=True)
+    assert "入选 28 人、候补 12 人、未入选 0 人" in page and "遴选结果已于" in page
+    with app.app_context():
+        notices = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("selection_%"))).all()
+        assert len(notices) == 40
+        invited = db.session.scalars(select(Application).where(Application.invited.is_(True))).all()
+        assert all(a.checkin_code and a.status == ApplicationStatus.SELECTED for a in invited)
+        actions = set(db.session.scalars(select(AuditLog.action)))
+        assert {"selection.run", "selection.confirm"} <= actions
+    response = client.post(f"{url}/draw", data=_quota_form({}), follow_redirects=True)
+    assert "不能再次遴选" in response.get_data(as_text=True)
+
+
+def test_confirming_late_shows_a_warning(app, login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 35)
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    client.post(f"{url}/draw", data=_quota_form({}, seed="7"))
+    _run_to_the_end(app, console_data.event_a_id)
+    with clock.frozen(dt.datetime(2026, 4, 1, 8, 0, tzinfo=clock.SHANGHAI)):  # the event's own morning
+        page = client.get(url).get_data(as_text=True)
+    assert "现已超过期限" in page and "2026-03-31" in page
+
+
+def test_auditor_sees_the_result_without_forms(app, login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 35)
+    login_as("unit_a").post(f"/console/events/{console_data.event_a_id}/selection/draw", data=_quota_form({}, seed="9"))
+    _run_to_the_end(app, console_data.event_a_id)
+    page = login_as("auditor").get(f"/console/events/{console_data.event_a_id}/selection").get_data(as_text=True)
+    assert "遴选结果" in page and "确认并发送通知" not in page and "开始遴选</button>" not in page
+    assert "138****" in page
