@@ -127,7 +127,7 @@ def broadcast_detail(broadcast_id: int):
     now = clock.now()
     progress = broadcasts.progress(db.session, broadcast, now)
     db.session.commit()  # progress may have closed the broadcast
-    size = broadcasts.audience_size(db.session, broadcast.audience_kind, broadcast.audience_ref) \
+    size = len(broadcasts.audience_openids(db.session, broadcast.audience_kind, broadcast.audience_ref)) \
         if broadcast.status == BroadcastStatus.DRAFT else broadcast.total
     text = broadcasts.message_text(broadcast.kind, broadcast.title, broadcast.content, broadcast.url)
     return render_template(

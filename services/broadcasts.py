@@ -148,11 +148,6 @@ def audience_openids(session, audience: BroadcastAudience, ref: int | None) -> l
     return list(dict.fromkeys(session.scalars(query.order_by(Citizen.id))))
 
 
-def audience_size(session, audience: BroadcastAudience, ref: int | None) -> int:
-    """How many people the audience reaches now."""
-    return len(audience_openids(session, audience, ref))
-
-
 def audience_label(session, broadcast: Broadcast) -> str:
     """A short Chinese description of the audience (for lists and reports)."""
     kind, ref = broadcast.audience_kind, broadcast.audience_ref
