@@ -173,7 +173,7 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
     from bot.app import create_app
     from models import db
     from scheduler import dispatch, worker
-    from services import clock, delivery
+    from services import clock, delivery, outbox_store
 
     app = create_app()
     with app.app_context():
@@ -194,9 +194,10 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
     worker.tune_http(client._http, client.api_base, 1)
     assert client.access_token  # fetch the token before timing
     rows = delivery.load_rows(engine, range(1, args.sequential + 1))
+    store = outbox_store.DirectStore(engine)
     started = time.perf_counter()
     for row in rows:
-        delivery.deliver(engine, client, cfg, row, "bench-sequential")
+        delivery.deliver(store, client, cfg, row, "bench-sequential")
     sequential_rate = len(rows) / (time.perf_counter() - started)
     print(f"顺序发送：{len(rows)} 条，{sequential_rate:.1f} 条/秒", flush=True)
 

@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, event
 
 from bot.wechat_client import SharedTokenClient
 from scheduler import dispatch
-from services import delivery
+from services import delivery, outbox_store
 
 log = structlog.get_logger("worker")
 
@@ -122,6 +122,7 @@ class DeliveryPool:
         self.client = pooled_client(settings, app.extensions["redis"])
         tune_http(self.client._http, self.client.api_base, self.threads)
         self.engine = delivery_engine(app, self.threads)
+        self.store = outbox_store.GroupCommitStore(self.engine)
         self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="deliver")
         self.heartbeat = dispatch.Heartbeat(dispatch.queue_connection(app), name, settings.DELIVERY_WORKER_TTL)
 
@@ -138,14 +139,15 @@ class DeliveryPool:
 
     def _one(self, row: delivery.Row) -> str:
         try:
-            return delivery.deliver(self.engine, self.client, self.config, row, self.name).result
-        except Exception:  # a database error: the row stays claimed and is recovered later
+            return delivery.deliver(self.store, self.client, self.config, row, self.name).result
+        except Exception:  # a database error; the row stays claimed until this worker stops
             log.exception("delivery.row_error", outbox_id=row.id)
             return "error"
 
     def close(self) -> None:
         """Finish what is running, stop beating, release connections."""
         self.executor.shutdown(wait=True)
+        self.store.close()
         self.heartbeat.stop()
         self.engine.dispose()
 

@@ -15,9 +15,10 @@ and only such a row, may be sent twice (docs/delivery.md, "exactly once").
 Template messages carry a ``client_msg_id`` and mass sends a ``clientmsgid``,
 so WeChat itself ignores those repeats (10 minutes and 24 hours).
 
-The hot path (:func:`deliver`) uses SQL statements on an ``Engine`` and no ORM
-objects, so that a worker's threads share no session. Staff-facing helpers at
-the end take a session like every other service.
+The hot path (:func:`deliver`) uses prepared SQL statements through a store
+(:mod:`services.outbox_store`) and no ORM objects, so that a worker's threads
+share no session. Staff-facing helpers at the end take a session like every
+other service.
 """
 
 from __future__ import annotations
@@ -27,15 +28,14 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
-from models import Citizen, OutboxMessage, OutboxStatus
-from services import channels, clock
+from models import OutboxMessage, OutboxStatus
+from services import channels, clock, outbox_store
 from services import delivery_texts as texts
 from services.channels import ChannelConfig
 
 OUTBOX = OutboxMessage.__table__
-CITIZENS = Citizen.__table__
 PENDING, SENDING, SENT, FAILED, CANCELLED = (s.value for s in (
     OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED))
 
@@ -95,66 +95,35 @@ def backoff_delay(attempts: int, base: float, cap: float, rng: random.Random | N
 
 def load_rows(engine, ids: Iterable[int]) -> list[Row]:
     """The pending rows among ``ids`` with the recipient's last interaction (48-hour window)."""
-    ids = list(ids)
-    if not ids:
-        return []
-    query = (
-        select(OUTBOX.c.id, OUTBOX.c.key, OUTBOX.c.recipient, OUTBOX.c.channel, OUTBOX.c.payload,
-               OUTBOX.c.attempts, CITIZENS.c.last_interaction_at)
-        .select_from(OUTBOX.outerjoin(CITIZENS, CITIZENS.c.openid == OUTBOX.c.recipient))
-        .where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == PENDING)
-        .order_by(OUTBOX.c.id)
-    )
-    with engine.connect() as conn:
-        return [Row(*values) for values in conn.execute(query)]
+    return [Row(*values) for values in outbox_store.load_rows(engine, ids)]
 
 
-# Statements built once: compiling a fresh UPDATE per message would cost more CPU than the send itself.
-_CLAIM = (
-    update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("row_id"), OUTBOX.c.status == PENDING,
-           or_(OUTBOX.c.next_attempt_at.is_(None), OUTBOX.c.next_attempt_at <= bindparam("now")))
-    .values(status=SENDING, claimed_by=bindparam("worker"), in_flight_since=bindparam("now"),
-            attempts=OUTBOX.c.attempts + 1, updated_at=bindparam("now"))
-)
-_HELD = (OUTBOX.c.id == bindparam("row_id"), OUTBOX.c.status == SENDING, OUTBOX.c.claimed_by == bindparam("worker"))
-_RELEASE = {"in_flight_since": None, "claimed_by": "", "queue_job": ""}
-_FINISH = {
-    SENT: update(OUTBOX).where(*_HELD).values(
-        status=SENT, sent_channel=bindparam("via"), wechat_msgid=bindparam("msgid"), sent_at=bindparam("now"),
-        updated_at=bindparam("now"), **_RELEASE),
-    PENDING: update(OUTBOX).where(*_HELD).values(
-        status=PENDING, next_attempt_at=bindparam("next_at"), last_error_code=bindparam("code"),
-        last_error=bindparam("reason"), possibly_resent=OUTBOX.c.possibly_resent | bindparam("maybe"),
-        updated_at=bindparam("now"), **_RELEASE),
-    FAILED: update(OUTBOX).where(*_HELD).values(
-        status=FAILED, last_error_code=bindparam("code"), last_error=bindparam("reason"),
-        possibly_resent=OUTBOX.c.possibly_resent | bindparam("maybe"), updated_at=bindparam("now"), **_RELEASE),
-}
-
-
-def claim(engine, row_id: int, worker: str, now: dt.datetime) -> bool:
+def claim(store, row_id: int, worker: str, now: dt.datetime) -> bool:
     """Take the row for this worker and mark it in flight, in one committed statement."""
-    with engine.begin() as conn:
-        return conn.execute(_CLAIM, {"row_id": row_id, "worker": worker, "now": now}).rowcount == 1
+    return store.execute(outbox_store.CLAIM, {"row_id": row_id, "worker": worker, "now": now}) == 1
 
 
-def _finish(engine, status: str, row_id: int, worker: str, **values) -> None:
-    """Record the result, unless the row was taken away from this worker meanwhile."""
-    with engine.begin() as conn:
-        conn.execute(_FINISH[status], {"row_id": row_id, "worker": worker, **values})
+def _finish(store, status: str, row_id: int, worker: str, **values) -> None:
+    """Record the result (committed), unless the row was taken away from this worker meanwhile."""
+    store.execute(outbox_store.FINISH[status], {"row_id": row_id, "worker": worker, **values})
 
 
-def deliver(engine, client, cfg: DeliveryConfig, row: Row, worker: str,
+def deliver(store, client, cfg: DeliveryConfig, row: Row, worker: str,
             now_fn: Callable[[], dt.datetime] = clock.now, rng: random.Random | None = None) -> Outcome:
-    """Claim one row, send it through the first channel that works, record the result."""
+    """Claim one row, send it through the first channel that works, record the result.
+
+    ``store`` runs the two statements (:mod:`services.outbox_store`); an ``Engine`` is
+    accepted too and gets a :class:`~services.outbox_store.DirectStore`.
+    """
+    if not hasattr(store, "execute"):
+        store = outbox_store.DirectStore(store)
     now = now_fn()
-    if not claim(engine, row.id, worker, now):
+    if not claim(store, row.id, worker, now):
         return Outcome(row.id, "skipped")
     attempts = row.attempts + 1
     plan = channels.plan(row.channel, row.payload, row.last_interaction_at, now, cfg.channels)
     if not plan:
-        _finish(engine, FAILED, row.id, worker, code=None, reason=texts.NO_CHANNEL, maybe=False, now=now)
+        _finish(store, FAILED, row.id, worker, code=None, reason=texts.NO_CHANNEL, maybe=False, now=now)
         return Outcome(row.id, "failed")
     failure, maybe_delivered = None, False
     for channel in plan:
@@ -164,21 +133,21 @@ def deliver(engine, client, cfg: DeliveryConfig, row: Row, worker: str,
             failure = channels.classify(error, channel)
             maybe_delivered |= failure.maybe_delivered
             if failure.action == channels.SENT:
-                return _sent(engine, row, worker, channel, failure.msgid, now_fn())
+                return _sent(store, row, worker, channel, failure.msgid, now_fn())
             if failure.action == channels.NEXT:
                 continue
             break
         else:
-            return _sent(engine, row, worker, channel, msgid, now_fn())
-    return _failed(engine, cfg, row, worker, failure, attempts, maybe_delivered, now_fn(), rng)
+            return _sent(store, row, worker, channel, msgid, now_fn())
+    return _failed(store, cfg, row, worker, failure, attempts, maybe_delivered, now_fn(), rng)
 
 
-def _sent(engine, row: Row, worker: str, channel: str, msgid: str, now: dt.datetime) -> Outcome:
-    _finish(engine, SENT, row.id, worker, via=channel, msgid=msgid, now=now)
+def _sent(store, row: Row, worker: str, channel: str, msgid: str, now: dt.datetime) -> Outcome:
+    _finish(store, SENT, row.id, worker, via=channel, msgid=msgid, now=now)
     return Outcome(row.id, "sent", channel, msgid=msgid)
 
 
-def _failed(engine, cfg: DeliveryConfig, row: Row, worker: str, failure: channels.Failure, attempts: int,
+def _failed(store, cfg: DeliveryConfig, row: Row, worker: str, failure: channels.Failure, attempts: int,
             maybe_delivered: bool, now: dt.datetime, rng: random.Random | None) -> Outcome:
     """Retry later with back-off, or give up with the reason staff will read."""
     action = failure.action
@@ -189,12 +158,12 @@ def _failed(engine, cfg: DeliveryConfig, row: Row, worker: str, failure: channel
     if action == channels.RETRY and attempts < cfg.max_attempts:
         delay = backoff_delay(attempts, cfg.backoff_base, cfg.backoff_max, rng)
         note = texts.MAYBE_DELIVERED if maybe_delivered else texts.RETRYING.format(delay=round(delay))
-        _finish(engine, PENDING, row.id, worker, next_at=now + dt.timedelta(seconds=delay),
+        _finish(store, PENDING, row.id, worker, next_at=now + dt.timedelta(seconds=delay),
                 reason=f"{reason}；{note}", **values)
         return Outcome(row.id, "retry", code=failure.code)
     if action == channels.RETRY:
         reason = f"{reason}；{texts.TOO_MANY_ATTEMPTS.format(attempts=attempts)}"
-    _finish(engine, FAILED, row.id, worker, reason=reason, **values)
+    _finish(store, FAILED, row.id, worker, reason=reason, **values)
     return Outcome(row.id, "failed", code=failure.code)
 
 

@@ -166,7 +166,7 @@ def test_no_permission_and_no_other_channel_is_final(app, emulator, frozen):
     pool = worker.DeliveryPool(app, "w-test", 2).start()
     try:
         [loaded] = delivery.load_rows(pool.engine, [row_id])
-        assert delivery.deliver(pool.engine, pool.client, cfg, loaded, pool.name).result == "failed"
+        assert delivery.deliver(pool.store, pool.client, cfg, loaded, pool.name).result == "failed"
     finally:
         pool.close()
     assert row(app, row_id).last_error_code == 48001
@@ -207,7 +207,7 @@ def test_attempts_are_capped_and_the_last_reason_kept(app, emulator, frozen):
         for minutes in (0, 30):
             with later(minutes):
                 [loaded] = delivery.load_rows(pool.engine, [row_id])
-                outcome = delivery.deliver(pool.engine, pool.client, cfg, loaded, pool.name)
+                outcome = delivery.deliver(pool.store, pool.client, cfg, loaded, pool.name)
         assert outcome.result == "failed"
     finally:
         pool.close()
