@@ -126,6 +126,11 @@ def _status(suggestion: Suggestion) -> str:
     return wording.SUGGESTION_STATUS_LABELS[suggestion.status.value]
 
 
+def _excerpt(text: str, length: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[:length] + "…"
+
+
 def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
     items = []
     for suggestion_id in ids:
@@ -134,10 +139,14 @@ def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
         except suggestions.SuggestionNotFound:
             items.append(texts.ITEM_GONE)
             continue
-        excerpt = suggestion.text if len(suggestion.text) <= 30 else suggestion.text[:30] + "…"
         about = suggestion.event.title if suggestion.event else texts.ABOUT_GENERAL_SHORT
+        answer = ""
+        if suggestion.status.value == "replied":
+            reason = texts.SUGGESTION_ITEM_REASON.format(reason=_excerpt(suggestion.adoption_reason, 30))
+            answer = texts.SUGGESTION_ITEM_ANSWER.format(reply=_excerpt(suggestion.reply, 40),
+                                                         reason=reason if suggestion.adoption_reason else "")
         items.append(texts.SUGGESTION_ITEM.format(tracking_no=suggestion.tracking_no, status=_status(suggestion),
-                                                  about=about, excerpt=excerpt))
+                                                  about=about, excerpt=_excerpt(suggestion.text, 30), answer=answer))
     return items
 
 

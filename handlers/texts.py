@@ -252,7 +252,9 @@ SUGGEST_DONE = (
     "如需补充图片，可在 30 分钟内直接发送。"
 )
 MY_SUGGESTIONS_TITLE = "我的意见建议（共 {count} 条）"
-SUGGESTION_ITEM = "{tracking_no}｜{status}\n{about}\n{excerpt}"
+SUGGESTION_ITEM = "{tracking_no}｜{status}\n{about}\n{excerpt}{answer}"
+SUGGESTION_ITEM_ANSWER = "\n答复：{reply}{reason}"
+SUGGESTION_ITEM_REASON = "\n说明：{reason}"
 HINT_MY_SUGGESTIONS = "回复序号查看全文和答复。"
 NO_SUGGESTIONS = "您还没有提交过意见建议。回复【建议】即可留言。"
 SUGGESTION_REPLIED = "已答复（{adoption}）"

@@ -1,10 +1,12 @@
 """The waiting list: a freed seat is offered to the first person waiting, who accepts or declines.
 
-An offer is a waitlisted application with ``offer_expires_at`` set. Every step
-is a conditional UPDATE whose row count decides who won, so two citizens who
-cancel at the same moment free two seats that go to two distinct people, on
-SQLite (writers are serialised) as on PostgreSQL (a blocked UPDATE re-checks
-its WHERE clause after the other transaction commits and then matches nothing).
+An offer is a waitlisted application with ``offer_expires_at`` set. Two citizens
+who cancel at the same moment free two seats that go to two distinct people:
+offers for an event are made under a lock on the event row (PostgreSQL's
+``SELECT ... FOR UPDATE``; SQLite serialises writers), seats are counted in one
+statement, and every change of state is a conditional UPDATE whose row count
+decides who won (a blocked UPDATE re-checks its WHERE clause after the other
+transaction commits, and then matches nothing).
 
 Import these through :mod:`services.applications`.
 """
@@ -42,23 +44,27 @@ def is_offered(application: Application) -> bool:
 
 
 def seats_taken(session, event_id: int) -> int:
-    """Seats held: the selected, those checked in and open offers."""
+    """Seats held: the selected, those checked in and open offers (one statement, one snapshot)."""
     holding = (ApplicationStatus.SELECTED, ApplicationStatus.CHECKED_IN)
-    held = session.scalar(select(func.count(Application.id)).where(
-        Application.event_id == event_id, Application.status.in_(holding)))
-    offered = session.scalar(select(func.count(Application.id)).where(
-        Application.event_id == event_id, Application.status == _W, Application.offer_expires_at.is_not(None)))
-    return (held or 0) + (offered or 0)
+    taken = session.scalar(select(func.count(Application.id)).where(
+        Application.event_id == event_id,
+        Application.status.in_(holding) | ((Application.status == _W) & Application.offer_expires_at.is_not(None))))
+    return taken or 0
 
 
 def offer_free_seats(session, event_id: int, now: dt.datetime, limit: int | None = None,
                      hours: int = OFFER_HOURS, base_url: str | None = None) -> list[Application]:
     """Offer free seats to the first people waiting (at most ``limit``); the offers made.
 
-    Each offer is claimed with a conditional UPDATE; if a concurrent transaction
-    claimed the same person, the next one is tried. A notice is queued per offer.
+    The event row is locked first, so seats are counted after any concurrent
+    offer for the same event has committed; each offer is then claimed with a
+    conditional UPDATE (a person claimed meanwhile is skipped). A notice is
+    queued per offer.
     """
-    event = session.get(Event, event_id)
+    # Offers for one event are made one transaction at a time: PostgreSQL locks the event row
+    # (SQLite has no FOR UPDATE; its writers are serialised anyway).
+    event = session.scalar(select(Event).where(Event.id == event_id).with_for_update()
+                           .execution_options(populate_existing=True))
     if event is None or event.status != EventStatus.PUBLISHED:
         return []
     latest = event.starts_at - LAST_OFFER_BEFORE_START

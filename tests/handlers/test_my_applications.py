@@ -14,6 +14,8 @@ from services import clock
 from tests.conftest import WeChat
 from tests.handlers.conftest import Person
 
+pytestmark = pytest.mark.postgres  # also run on PostgreSQL with TEST_DATABASE=postgresql
+
 
 def add(session, event_id: int, openid: str, status: ApplicationStatus, rank: int | None = None, code=None) -> int:
     citizen = session.scalar(select(Citizen).where(Citizen.openid == openid))

@@ -130,6 +130,7 @@ def test_my_suggestions_show_status_reply_and_adoption(citizen, programme, db_ct
         session.commit()
     listing = citizen.say("我的建议")
     assert "JY20261123-0001｜已答复（暂不采纳）" in listing
+    assert "答复：感谢您的建议。\n说明：大厅场地有限，已设绿色通道。" in listing
     detail = citizen.say("2")
     for expected in ("编号：JY20261123-0001", "关于“政务开放日·政务服务体验（开放点1）”", "状态：已答复（暂不采纳）",
                      IDEA, "采纳情况：暂不采纳", "说明：大厅场地有限，已设绿色通道。", "答复内容：\n感谢您的建议。"):

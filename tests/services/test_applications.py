@@ -12,6 +12,8 @@ from models import Application, ApplicationStatus, Citizen, Event, OutboxMessage
 from services import applications, clock, demo, events
 from services.applications import CHECKIN_ALPHABET
 
+pytestmark = pytest.mark.postgres  # also run on PostgreSQL with TEST_DATABASE=postgresql
+
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
 
 

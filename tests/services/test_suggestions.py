@@ -10,6 +10,8 @@ from sqlalchemy import select
 from models import Adoption, AuditLog, Citizen, Event, OutboxMessage, StaffRole, StaffUser, db
 from services import clock, demo, suggestions
 
+pytestmark = pytest.mark.postgres  # also run on PostgreSQL with TEST_DATABASE=postgresql
+
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
 IDEA = "建议开放日增加周末场次，方便上班族参加。"
 
@@ -121,3 +123,33 @@ def test_a_long_reply_push_fits_wechat_and_points_to_the_full_text(session, staf
     suggestions.reply(session, suggestion.id, staff, "adopted", "答" * 1500, "", NOW)
     text = session.scalars(select(OutboxMessage)).one().payload["text"]
     assert len(text.encode()) <= 2000 and text.endswith("（全文请回复【我的建议】查看）")
+
+
+def test_concurrent_suggestions_get_distinct_numbers(app, session):
+    import threading
+
+    session.commit()
+    session.remove()
+    barrier = threading.Barrier(4)
+    numbers, errors = [], []
+
+    def create(i):
+        with app.app_context():
+            try:
+                barrier.wait()
+                numbers.append(suggestions.create(db.session, f"o_{i}", IDEA, NOW, source_key=f"k{i}").tracking_no)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with app.app_context():
+        stored = sorted(db.session.scalars(select(suggestions.Suggestion.tracking_no)))
+    assert stored == [f"JY20261123-000{i}" for i in range(1, 5)]
