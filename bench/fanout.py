@@ -216,6 +216,7 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
     watch.start()
     worker_pids = [p.pid for p in workers]
     cpu_before = cpu_seconds(worker_pids), cpu_seconds([emulator_pid])
+    load_at_start = os.getloadavg()[0]
     started = time.perf_counter()
     with app.app_context():
         queued = dispatch.dispatch(db.session, dispatch.delivery_queue(app, connection), now, args.batch)
@@ -238,12 +239,14 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
     losses = sum(1 for openid in openids if received[openid] == 0)
     peak_worker = max(watch.peaks.values()) / 2**20
     own_peak = psutil.Process().memory_info().rss / 2**20
-    print(f"倍数：{rate / sequential_rate:.1f} 倍于顺序发送")
+    print(f"倍数：{rate / sequential_rate:.1f} 倍于顺序发送；开始时负载 {load_at_start:.1f}（{psutil.cpu_count()} 核）")
     print(f"内存峰值：单个发送进程 {peak_worker:.0f} MB，全部发送进程合计 {watch.peak_total / 2**20:.0f} MB，"
           f"基准进程 {own_peak:.0f} MB")
     print(f"CPU：发送进程 {worker_cpu * 1000 / args.messages:.2f} ms/条，模拟器 {emulator_cpu * 1000 / args.messages:.2f} ms/条"
-          f"（本机 {psutil.cpu_count()} 核）")
+          "（每条消息消耗的 CPU 时间，与机器负载基本无关）")
     print(f"重复：{duplicates}，丢失：{losses}")
+    if duplicates or losses:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -32,9 +32,11 @@ def queue_connection(app) -> redis.Redis:
     """A Redis client for RQ: the app's server, without the webhook's short socket timeout."""
     from bot.redis_conn import redis_url_of
 
-    settings = app.extensions["settings"]
-    url = settings.REDIS_URL or redis_url_of(app.extensions["redis"])
-    return redis.Redis.from_url(url, health_check_interval=30)
+    if "delivery_redis" not in app.extensions:
+        settings = app.extensions["settings"]
+        url = settings.REDIS_URL or redis_url_of(app.extensions["redis"])
+        app.extensions["delivery_redis"] = redis.Redis.from_url(url, health_check_interval=30)
+    return app.extensions["delivery_redis"]
 
 
 def delivery_queue(app, connection: redis.Redis | None = None) -> Queue:

@@ -126,8 +126,20 @@ class SchedulerProcess:
             pass
         if not was_leader:
             log.info("scheduler.leader", identity=self.lock.identity)
-            for job in JOBS:  # catch up at once after a takeover or a restart
-                self.run_job(job)
+            self.catch_up()
+
+    def catch_up(self) -> None:
+        """Run every job once, in order, now (a takeover or a restart catches up at once).
+
+        In the scheduler's pool, not in this thread: a long catch-up must not delay
+        the renewal of the lock.
+        """
+        self.scheduler.add_job(self.run_all, id="catch-up", replace_existing=True)
+
+    def run_all(self) -> None:
+        """One pass of every job, in the order of :data:`JOBS`."""
+        for job in JOBS:
+            self.run_job(job)
 
     def run_job(self, job: JobDefinition) -> None:
         """Run one job in an app context if this process leads."""
