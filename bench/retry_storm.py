@@ -148,18 +148,23 @@ def storm(url: str, citizens: list[Citizen], seconds: float, copies: int) -> tup
     host, port = url.removeprefix("http://").split(":")
 
     def send(number: int, copy: int, target: str, body: bytes) -> None:
-        connection = getattr(_local, "http", None)
-        if connection is None:
-            connection = _local.http = http.client.HTTPConnection(host, int(port), timeout=10)
         began = time.perf_counter()
-        try:
-            connection.request("POST", target, body, {"Content-Type": "text/xml"})
-            response = connection.getresponse()
-            status, content = response.status, response.read()
-        except (OSError, http.client.HTTPException):
-            connection.close()
-            _local.http = None
-            status, content = 0, b""
+        status, content = 0, b""
+        for _attempt in range(2):  # a kept-alive connection the server has closed meanwhile: reconnect once
+            connection = getattr(_local, "http", None)
+            reused = connection is not None
+            if connection is None:
+                connection = _local.http = http.client.HTTPConnection(host, int(port), timeout=10)
+            try:
+                connection.request("POST", target, body, {"Content-Type": "text/xml"})
+                response = connection.getresponse()
+                status, content = response.status, response.read()
+                break
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                _local.http = None
+                if not reused:
+                    break
         with lock:
             raw.append((number, copy, status, time.perf_counter() - began, content))
 

@@ -335,7 +335,7 @@ def machine_line() -> str:
     """CPU, cores, Python and wrk versions."""
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip()
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(" Copyright")[0].strip()
     return (f"{cpu}，{os.cpu_count()} 核，内存 {psutil.virtual_memory().total / 2**30:.0f} GB；"
             f"Python {platform.python_version()}；{wrk_version or 'wrk'}；gunicorn {' '.join(GUNICORN_ARGS)}")
 
