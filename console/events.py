@@ -223,7 +223,7 @@ def event_publish(event_id: int):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash("活动已发布，关注该专题的市民将收到通知。", "success")
+            flash("活动已发布。" + ("关注该专题的市民将收到通知。" if event.topic_id else ""), "success")
             return redirect(url_for("console.event_detail", event_id=event.id))
     check = event_admin.check_publish(event, clock.now())
     return render_template("console/events_publish.html", event=event, form=form, check=check,
