@@ -91,7 +91,17 @@ def test_stable_token_is_the_same_until_near_expiry(emulator: Emulator) -> None:
     assert renewed["expires_in"] == 7200
 
 
+def _park_mid_day(emulator: Emulator) -> None:
+    """Move the emulator's clock to Beijing daytime so the test cannot cross a daily reset."""
+    import datetime as dt
+
+    local = dt.datetime.fromisoformat(emulator.admin("GET", "/clock")["local"])
+    if not 6 <= local.hour < 20:
+        emulator.move_clock(((10 - local.hour) % 24) * 3600)
+
+
 def test_stable_token_force_refresh_limits(emulator: Emulator) -> None:
+    _park_mid_day(emulator)
     first = stable(emulator)
     forced = stable(emulator, force=True)
     assert forced["access_token"] != first["access_token"]
