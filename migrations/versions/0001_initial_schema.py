@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:59:55.628929
+Create Date: (regenerated from the models)
 
 """
 from alembic import op
@@ -65,6 +65,8 @@ def upgrade():
     sa.Column('next_attempt_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('in_flight_since', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('possibly_resent', sa.Boolean(), nullable=False),
+    sa.Column('claimed_by', sa.String(length=80), nullable=False),
+    sa.Column('queue_job', sa.String(length=64), nullable=False),
     sa.Column('sent_channel', sa.String(length=20), nullable=False),
     sa.Column('wechat_msgid', sa.String(length=40), nullable=False),
     sa.Column('delivery_status', sa.String(length=40), nullable=False),
@@ -79,8 +81,10 @@ def upgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_messages_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_purpose'), ['purpose'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_queue_job'), ['queue_job'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_recipient'), ['recipient'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_wechat_msgid'), ['wechat_msgid'], unique=False)
 
     op.create_table('topics',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -213,6 +217,63 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
 
+    op.create_table('broadcasts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('audience_kind', sa.Enum('all', 'topic', 'applicants', 'selected', name='broadcast_audience', native_enum=False, length=20), nullable=False),
+    sa.Column('audience_ref', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('text', 'link', name='broadcast_kind', native_enum=False, length=20), nullable=False),
+    sa.Column('title', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'sending', 'done', name='broadcast_status', native_enum=False, length=20), nullable=False),
+    sa.Column('clientmsgid', sa.String(length=64), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('sent_count', sa.Integer(), nullable=False),
+    sa.Column('failed_count', sa.Integer(), nullable=False),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff_users.id'], name=op.f('fk_broadcasts_created_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_broadcasts_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcasts'))
+    )
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcasts_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broadcasts_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('selection_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('algorithm_requested', sa.String(length=20), nullable=False),
+    sa.Column('algorithm_used', sa.String(length=20), nullable=False),
+    sa.Column('fell_back', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'running', 'done', 'failed', 'confirmed', name='selection_status', native_enum=False, length=20), nullable=False),
+    sa.Column('progress', sa.Float(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('seats', sa.Integer(), nullable=False),
+    sa.Column('time_budget', sa.Float(), nullable=True),
+    sa.Column('quotas', sa.JSON(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('started_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['staff_users.id'], name=op.f('fk_selection_runs_confirmed_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff_users.id'], name=op.f('fk_selection_runs_created_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_selection_runs_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_runs'))
+    )
+    with op.batch_alter_table('selection_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_selection_runs_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_selection_runs_status'), ['status'], unique=False)
+
     op.create_table('suggestions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tracking_no', sa.String(length=24), nullable=False),
@@ -258,6 +319,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_suggestions_citizen_id'))
 
     op.drop_table('suggestions')
+    with op.batch_alter_table('selection_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_selection_runs_status'))
+        batch_op.drop_index(batch_op.f('ix_selection_runs_event_id'))
+
+    op.drop_table('selection_runs')
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcasts_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_broadcasts_status'))
+
+    op.drop_table('broadcasts')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
@@ -281,8 +352,10 @@ def downgrade():
     op.drop_table('units')
     op.drop_table('topics')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_wechat_msgid'))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_recipient'))
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_queue_job'))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_purpose'))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_due_at'))
 
