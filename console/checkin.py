@@ -60,7 +60,7 @@ def _arrivals_json(event_id: int) -> dict:
 
 def _person(application: Application) -> dict:
     """What the door needs to see of a person."""
-    return {"name": application.name or "", "category": application.category,
+    return {"name": application.name or "", "category": application.category, "code": application.checkin_code,
             "invited": application.invited, "checked_in_at": clock.local(application.checked_in_at).strftime("%H:%M")
             if application.checked_in_at else ""}
 

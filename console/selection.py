@@ -75,7 +75,8 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
     deadline = deadlines.selection_notice_deadline(event)
     return render_template(
         "console/selection.html", event=event, form=form, confirm_form=ConfirmForm(), run=run, result=result,
-        rows=rows, problems=problems or [], pool_size=len(pool), seats=seats,
+        rows=rows, problems=problems or [], seats=seats,
+        pool_size=len(result["pool"]) if run is not None and run.status == SelectionStatus.CONFIRMED else len(pool),
         invited=selection.invitations(db.session, event.id), people=people, deadline=deadline,
         late=clock.today_local() > deadline.day, algorithm_labels=texts.ALGORITHM_LABELS,
         status_labels=texts.STATUS_LABELS, shown_name=shown_name, shown_mobile=shown_mobile,

@@ -28,6 +28,20 @@
     if (navigator.vibrate) { navigator.vibrate(ok ? 80 : [60, 60, 60]); }
   }
 
+  function markRow(person) {
+    if (!person || !person.code) { return; }
+    var row = document.querySelector('tr[data-code="' + person.code + '"]');
+    if (!row) { return; }
+    row.classList.add("done");
+    var cell = row.querySelector("td.status");
+    if (cell) {
+      var badge = document.createElement("span");
+      badge.className = "badge green";
+      badge.textContent = "已签到 " + person.checked_in_at;
+      cell.replaceChildren(badge);
+    }
+  }
+
   function submitCode(code) {
     if (busy || !code.trim()) { return; }
     busy = true;
@@ -40,7 +54,7 @@
     }).then(function (body) {
       showResult(body.ok, body.message);
       showCount(body.arrivals);
-      if (body.ok) { input.value = ""; }
+      if (body.ok) { input.value = ""; markRow(body.person); }
     }).catch(function () {
       showResult(false, "网络异常，签到未完成，请重试。");
     }).then(function () { busy = false; input.focus(); });
