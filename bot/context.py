@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.state import ConversationState
+from services import event_cache
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class ChatContext:
     key: str
     public_base_url: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    # The programme's version token as the webhook read it from Redis (see services.event_cache).
+    events_version: Any = event_cache.UNKNOWN
 
     @property
     def text(self) -> str:

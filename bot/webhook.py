@@ -18,7 +18,7 @@ from bot.observability import DEDUP_HITS
 from bot.state import ConversationState
 from handlers import texts
 from models import db
-from services import citizens, clock
+from services import citizens, clock, event_cache
 from services.pii import hash_openid
 
 bp = Blueprint("wechat", __name__)
@@ -26,6 +26,12 @@ log = structlog.get_logger("webhook")
 # ``touched:<openid>`` holds when (service clock) the citizen's interaction was last written to the database.
 TOUCHED_PREFIX = "touched:"
 TOUCHED_TTL = 300
+
+
+@bp.record
+def _configure_event_cache(state) -> None:
+    """Every process that builds the app (web, scheduler, CLI) bumps the programme version in its Redis."""
+    event_cache.configure(state.app.extensions.get("redis"))
 
 
 def _settings():
@@ -86,8 +92,8 @@ def _handle(fields: dict[str, str], settings) -> str:
     touched_key = TOUCHED_PREFIX + openid
     try:
         # One Redis round trip: the claim, the conversation state and when the citizen was last recorded.
-        first, cached, (raw_state, touched_at) = dedup.claim_and_read(
-            key, openid, now, reads=(ConversationState.key_of(openid), touched_key))
+        first, cached, (raw_state, touched_at, events_version) = dedup.claim_and_read(
+            key, openid, now, reads=(ConversationState.key_of(openid), touched_key, event_cache.VERSION_KEY))
     except SQLAlchemyError:
         db.session.rollback()
         log_ctx.error("webhook.database_unavailable")
@@ -100,7 +106,9 @@ def _handle(fields: dict[str, str], settings) -> str:
     state = ConversationState(redis_client if redis_ok else None, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS,
                               raw=raw_state)
     touch = not redis_ok or not _recently_touched(touched_at, now)
-    reply, recorded = _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx)
+    if not redis_ok:
+        events_version = event_cache.DOWN
+    reply, recorded = _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx, events_version)
     xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID)
     also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if recorded else None
     dedup.remember(key, xml, also)
@@ -116,14 +124,14 @@ def _recently_touched(touched_at: bytes | None, now) -> bool:
     return 0 <= age < citizens.INTERACTION_RESOLUTION.total_seconds()
 
 
-def _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx):
+def _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx, events_version):
     """Run the router; errors become an apology (or nothing, for events).
 
     Returns the reply and whether the citizen's interaction was recorded now (and committed).
     """
     ctx = ChatContext(
         openid=openid, msg_type=msg_type, fields=fields, now=now, session=db.session,
-        state=state, key=key, public_base_url=settings.PUBLIC_BASE_URL,
+        state=state, key=key, public_base_url=settings.PUBLIC_BASE_URL, events_version=events_version,
     )
     interactive = msg_type != "event" or ctx.event in citizens.WINDOW_EVENTS
     try:

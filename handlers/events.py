@@ -1,4 +1,10 @@
-"""Browsing: upcoming events, by topic, policy lectures, and one event's full announcement."""
+"""Browsing: upcoming events, by topic, policy lectures, and one event's full announcement.
+
+The chat reads the programme from :mod:`services.event_cache` (a snapshot
+invalidated whenever an event, topic or unit is written) instead of the
+database; the texts derived from it are memoised on the snapshot. The
+application window is worked out at each call, so its wording changes on time.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,25 @@ from bot.context import ChatContext, Reply, TextReply
 from bot.router import Router
 from handlers import lists, texts
 from handlers.dialogue import leaving
-from models import Event, Topic
-from services import events, wording
-from services.events import WindowState
+from models import Event, EventKind
+from services import event_cache, events, wording
+from services.events import VISIBLE, WindowState
+
+
+def catalog(ctx: ChatContext) -> event_cache.Catalog:
+    """The programme snapshot for this message (read once per message)."""
+    found = ctx.extras.get("catalog")
+    if found is None:
+        found = ctx.extras["catalog"] = event_cache.current(ctx.session, ctx.events_version)
+    return found
 
 
 def window_line(event: Event, ctx: ChatContext) -> str:
     """报名中（11月30日 周一 17:00 截止） and the like."""
-    window = events.application_window(event, ctx.now)
+    return _window_text(events.application_window(event, ctx.now))
+
+
+def _window_text(window: events.Window) -> str:
     if window.state is WindowState.OPEN:
         return texts.WINDOW_OPEN.format(closes=wording.when(window.closes_at))
     if window.state is WindowState.NOT_YET:
@@ -33,7 +50,20 @@ def _item(ctx: ChatContext, event: Event | None) -> str:
 
 def render_events(ctx: ChatContext, ids: list[int]) -> list[str]:
     """List items for events (an event gone meanwhile shows as such)."""
-    return [_item(ctx, ctx.session.get(Event, event_id)) for event_id in ids]
+    cat = catalog(ctx)
+    items = []
+    for event_id in ids:
+        event = cat.events.get(event_id)
+        if event is None:
+            items.append(texts.ITEM_GONE)
+            continue
+        # An item reads the same until the event changes (new snapshot) or its window state changes.
+        key = ("item", event_id, events.application_window(event, ctx.now).state)
+        text = cat.memo.get(key)
+        if text is None:
+            text = cat.memo[key] = _item(ctx, event)
+        items.append(text)
+    return items
 
 
 def _events_title(ctx: ChatContext, extra: dict) -> str:
@@ -48,15 +78,37 @@ def _events_title(ctx: ChatContext, extra: dict) -> str:
 def show_event(ctx: ChatContext, event_id: int) -> Reply:
     """One event's announcement (paged if long); ``报名`` and ``建议`` then refer to it."""
     try:
-        events.get(ctx.session, event_id)
+        _public(ctx, event_id)
     except events.EventNotFound:
         return TextReply(texts.EVENT_GONE)
     return lists.show_pages(ctx, "event", event_id, focus_on={"event": event_id})
 
 
+def _public(ctx: ChatContext, event_id: int):
+    """The snapshot's event if it is public, as ``services.events.get`` decides; EventNotFound otherwise."""
+    event = catalog(ctx).events.get(event_id)
+    if event is None or event.status not in VISIBLE:
+        raise events.EventNotFound(event_id)
+    return event
+
+
+def chat_event_blocks(ctx: ChatContext, event_id: int) -> list[str]:
+    """:func:`event_blocks` from the programme snapshot (the chat's detail source)."""
+    event = _public(ctx, event_id)
+    key = ("detail", event_id, ctx.public_base_url, events.application_window(event, ctx.now).state)
+    cat = catalog(ctx)
+    blocks = cat.memo.get(key)
+    if blocks is None:
+        blocks = cat.memo[key] = tuple(_blocks(ctx, event))
+    return list(blocks)
+
+
 def event_blocks(ctx: ChatContext, event_id: int) -> list[str]:
-    """The announcement, as paragraphs: every field the programme requires."""
-    event = events.get(ctx.session, event_id)
+    """The announcement, as paragraphs: every field the programme requires (from the database)."""
+    return _blocks(ctx, events.get(ctx.session, event_id))
+
+
+def _blocks(ctx: ChatContext, event: Event) -> list[str]:
     hosts = event.unit.name + (texts.CO_HOSTS.format(names=event.co_hosts) if event.co_hosts else "")
     blocks = [texts.DETAIL_HEAD.format(
         title=event.title, kind=wording.KIND_LABELS[event.kind.value],
@@ -106,36 +158,39 @@ def _show_events(ctx: ChatContext, found: list[Event], extra: dict, empty: str) 
 
 def on_upcoming(ctx: ChatContext) -> Reply:
     """``活动``: upcoming events in date order."""
-    return _show_events(ctx, events.upcoming(ctx.session, ctx.now), {"view": "upcoming"}, texts.NO_UPCOMING)
+    return _show_events(ctx, catalog(ctx).upcoming(ctx.now), {"view": "upcoming"}, texts.NO_UPCOMING)
 
 
 def on_lectures(ctx: ChatContext) -> Reply:
     """Policy lectures alone."""
-    return _show_events(ctx, events.lectures(ctx.session, ctx.now), {"view": "lectures"}, texts.NO_LECTURES)
+    found = catalog(ctx).upcoming(ctx.now, kind=EventKind.POLICY_LECTURE)
+    return _show_events(ctx, found, {"view": "lectures"}, texts.NO_LECTURES)
 
 
 def on_topics(ctx: ChatContext) -> Reply:
     """The topics, each with its number of upcoming events."""
-    topics = events.topics_with_upcoming(ctx.session, ctx.now)
+    topics = catalog(ctx).topics_with_upcoming(ctx.now)
     if not topics:
         return TextReply(texts.NO_TOPICS)
     return lists.show_list(ctx, "topics", [topic.id for topic, _ in topics])
 
 
 def _render_topics(ctx: ChatContext, ids: list[int]) -> list[str]:
-    counts = {topic.id: count for topic, count in events.topics_with_upcoming(ctx.session, ctx.now)}
+    cat = catalog(ctx)
+    counts = {topic.id: count for topic, count in cat.topics_with_upcoming(ctx.now)}
     items = []
     for topic_id in ids:
-        topic = ctx.session.get(Topic, topic_id)
+        topic = cat.topic_by_id.get(topic_id)
         items.append(texts.TOPIC_ITEM.format(name=topic.name, count=counts.get(topic_id, 0)) if topic else texts.ITEM_GONE)
     return items
 
 
 def _pick_topic(ctx: ChatContext, topic_id: int) -> Reply:
-    topic = ctx.session.get(Topic, topic_id)
+    cat = catalog(ctx)
+    topic = cat.topic_by_id.get(topic_id)
     if topic is None:
         return TextReply(texts.ITEM_GONE)
-    found = events.upcoming(ctx.session, ctx.now, topic_id=topic_id)
+    found = cat.upcoming(ctx.now, topic_id=topic_id)
     return _show_events(ctx, found, {"view": "topic", "topic": topic.name},
                         texts.NO_EVENTS_IN_TOPIC.format(topic=topic.name))
 
@@ -145,7 +200,7 @@ def register(router: Router) -> None:
     lists.register_kind("events", lists.ListKind(render_events, show_event, _events_title, texts.HINT_EVENTS, "\n\n"))
     lists.register_kind("topics", lists.ListKind(_render_topics, _pick_topic, lambda c, e: texts.TOPICS_TITLE,
                                                  texts.HINT_TOPICS))
-    lists.register_source("event", event_blocks)
+    lists.register_source("event", chat_event_blocks)
     router.text("活动", "近期活动", "活动列表")(on_upcoming)
     router.text("专题", "按专题")(on_topics)
     router.text("政策公开讲", "讲座", "宣讲")(on_lectures)

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from models import Citizen, Event, EventKind, EventStatus, Topic, citizen_topics
-from services import clock, outbox, wording, workdays
+from services import (
+    clock,
+    event_cache,  # noqa: F401  (its session listeners invalidate the chat's snapshot)
+    outbox,
+    wording,
+    workdays,
+)
 
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.CANCELLED)
 # Events longer than this are not expected; it bounds the "still running" query.
