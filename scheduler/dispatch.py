@@ -3,7 +3,7 @@
 The outbox table is the truth; RQ only carries batches of row ids to the
 workers. A batch lost with its worker (SIGKILL) or with Redis is noticed
 here: its rows are still ``pending`` and name a queue job that is gone, or
-that was started by a worker whose heartbeat has expired, so the next pass
+that was taken by a worker whose heartbeat has expired, so the next pass
 queues them again. A row queued twice is still sent once: a worker must win
 the row's claim (an UPDATE from ``pending``) before sending.
 """
@@ -26,6 +26,9 @@ WORKER_KEY = "delivery:worker:{}"
 JOB_TIMEOUT = 600  # seconds; a batch normally takes well under a minute
 FAILURE_TTL = 24 * 3600
 WAITING = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+# A finished job's rows may still wait in its worker's thread pool: theirs while the worker lives.
+HANDED_OVER = {JobStatus.STARTED, JobStatus.FINISHED}
+RESULT_TTL = 60  # seconds a finished job is remembered; then its unsent rows are queued again
 
 
 def queue_connection(app) -> redis.Redis:
@@ -94,7 +97,7 @@ def worker_alive(connection: redis.Redis) -> Callable[[str], bool]:
 
 
 def job_alive(connection: redis.Redis) -> Callable[[str], bool]:
-    """``alive(job_id)``: the job still waits, or runs on a live worker (cached for one pass)."""
+    """``alive(job_id)``: the job still waits, or was taken by a live worker (cached for one pass)."""
     worker_is_alive = worker_alive(connection)
     cache: dict[str, bool] = {}
 
@@ -107,7 +110,7 @@ def job_alive(connection: redis.Redis) -> Callable[[str], bool]:
                 cache[job_id] = False
             else:
                 cache[job_id] = status in WAITING or (
-                    status == JobStatus.STARTED and worker_is_alive(job.worker_name or ""))
+                    status in HANDED_OVER and worker_is_alive(job.worker_name or ""))
         return cache[job_id]
 
     return alive
@@ -130,7 +133,7 @@ def dispatch(session, queue: Queue, now: dt.datetime, batch_size: int, limit: in
     session.commit()
     if batches:
         jobs = [Queue.prepare_data("scheduler.worker.deliver_batch", args=(batch,), job_id=job_id,
-                                   timeout=JOB_TIMEOUT, result_ttl=0, failure_ttl=FAILURE_TTL,
+                                   timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
                                    description=f"deliver {len(batch)} outbox rows")
                 for batch, job_id in zip(batches, job_ids, strict=True)]
         with queue.connection.pipeline() as pipe:

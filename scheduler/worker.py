@@ -3,10 +3,13 @@
 WeChat answers in tens of milliseconds, so one message at a time caps a worker
 at a few dozen messages a second. Here an RQ ``SimpleWorker`` (no fork per
 job: the app, the database pool and the HTTP connections stay warm) takes one
-batch of outbox ids at a time and a pool of ``DELIVERY_THREADS`` threads
-sends the batch's messages side by side. Each thread claims its row, calls
-WeChat and records the result on its own database connection. More workers
-(processes, machines) scale out on the same queue.
+batch of outbox ids at a time and hands it to a pool of ``DELIVERY_THREADS``
+threads that send side by side; the job returns as soon as its rows are
+queued in the pool, so the next batch arrives before the threads run dry.
+Each thread claims its row, calls WeChat and records the result; the claims
+and results of all threads are committed together by one writer thread
+(:class:`services.outbox_store.GroupCommitStore`). More workers (processes,
+machines) scale out on the same queue.
 
 The worker beats ``delivery:worker:<name>`` in Redis; the scheduler recovers
 rows held by a worker whose beat stopped (see :mod:`services.delivery`).
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import uuid
 from collections import Counter
@@ -124,6 +128,9 @@ class DeliveryPool:
         self.engine = delivery_engine(app, self.threads)
         self.store = outbox_store.GroupCommitStore(self.engine)
         self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="deliver")
+        # At most two rows per thread wait in the pool: enough to keep every thread busy
+        # between two batches, few enough that a killed worker leaves little unstarted.
+        self._slots = threading.BoundedSemaphore(2 * self.threads)
         self.heartbeat = dispatch.Heartbeat(dispatch.queue_connection(app), name, settings.DELIVERY_WORKER_TTL)
 
     def start(self) -> DeliveryPool:
@@ -136,6 +143,19 @@ class DeliveryPool:
         rows = delivery.load_rows(self.engine, ids)
         futures = [self.executor.submit(self._one, row) for row in rows]
         return Counter(future.result() for future in futures)
+
+    def feed(self, ids) -> int:
+        """Hand the pending rows among ``ids`` to the threads; return once they are all queued.
+
+        The RQ job returns while the last rows are still being sent, so the next
+        batch is fetched in time and no thread idles at the end of each batch.
+        """
+        rows = delivery.load_rows(self.engine, ids)
+        for row in rows:
+            self._slots.acquire()
+            future = self.executor.submit(self._one, row)
+            future.add_done_callback(lambda _future: self._slots.release())
+        return len(rows)
 
     def _one(self, row: delivery.Row) -> str:
         try:
@@ -152,13 +172,11 @@ class DeliveryPool:
         self.engine.dispose()
 
 
-def deliver_batch(ids: list[int]) -> dict[str, int]:
-    """The RQ job: deliver one batch with this worker's pool."""
+def deliver_batch(ids: list[int]) -> int:
+    """The RQ job: hand one batch to this worker's sending threads; the number of rows taken."""
     if _pool is None:  # run by a plain ``rq worker``: build the pool from the app
         _start_pool_from_app()
-    outcome = _pool.deliver(ids)
-    log.info("delivery.batch", rows=len(ids), **outcome)
-    return dict(outcome)
+    return _pool.feed(ids)
 
 
 def _start_pool_from_app() -> None:
