@@ -105,11 +105,18 @@ def _handle(fields: dict[str, str], settings) -> str:
     redis_ok = dedup.redis_ok
     state = ConversationState(redis_client if redis_ok else None, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS,
                               raw=raw_state)
-    touch = not redis_ok or not _recently_touched(touched_at, now)
+    interactive = msg_type != "event" or (fields.get("Event") or "").strip().lower() in citizens.WINDOW_EVENTS
+    # Record the interaction at most once a resolution; an event that opens no window only needs the
+    # citizen to exist, which a recent record (the key lives TOUCHED_TTL) already shows.
     if not redis_ok:
-        events_version = event_cache.DOWN
-    reply, recorded = _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx, events_version)
-    xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID)
+        touch, events_version = True, event_cache.DOWN
+    elif interactive:
+        touch = not _recently_touched(touched_at, now)
+    else:
+        touch = touched_at is None
+    reply, recorded = _dispatch(fields, openid, msg_type, now, key, state, touch, interactive, settings, log_ctx,
+                                events_version)
+    xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID, now=now)
     also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if recorded else None
     dedup.remember(key, xml, also)
     return xml
@@ -124,7 +131,7 @@ def _recently_touched(touched_at: bytes | None, now) -> bool:
     return 0 <= age < citizens.INTERACTION_RESOLUTION.total_seconds()
 
 
-def _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ctx, events_version):
+def _dispatch(fields, openid, msg_type, now, key, state, touch, interactive, settings, log_ctx, events_version):
     """Run the router; errors become an apology (or nothing, for events).
 
     Returns the reply and whether the citizen's interaction was recorded now (and committed).
@@ -133,10 +140,9 @@ def _dispatch(fields, openid, msg_type, now, key, state, touch, settings, log_ct
         openid=openid, msg_type=msg_type, fields=fields, now=now, session=db.session,
         state=state, key=key, public_base_url=settings.PUBLIC_BASE_URL, events_version=events_version,
     )
-    interactive = msg_type != "event" or ctx.event in citizens.WINDOW_EVENTS
     try:
         if touch:
-            citizens.touch(db.session, openid, now, interactive=interactive)
+            citizens.record_interaction(db.session, openid, now, interactive=interactive)
         reply = current_app.extensions["router"].dispatch(ctx)
         db.session.commit()
         return reply, touch and interactive

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Citizen
@@ -42,6 +42,16 @@ def touch(session, openid: str, now: dt.datetime, interactive: bool = True) -> C
     if interactive:
         citizen.last_interaction_at = now
     return citizen
+
+
+def record_interaction(session, openid: str, now: dt.datetime, interactive: bool = True) -> None:
+    """:func:`touch` without loading the citizen: one UPDATE when they are known, else created."""
+    if interactive:
+        result = session.execute(update(Citizen).where(Citizen.openid == openid).values(last_interaction_at=now),
+                                 execution_options={"synchronize_session": False})
+        if result.rowcount:
+            return
+    touch(session, openid, now, interactive=interactive)
 
 
 def follow(session, openid: str, now: dt.datetime) -> Citizen:
