@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--sequential", type=int, default=200, help="messages sent by the sequential loop")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=48)
+    parser.add_argument("--threads", type=int, default=64)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--latency-ms", type=int, default=50)
     args = parser.parse_args()

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     DELIVERY_CHANNELS: str = "custom,template,subscribe"
     DELIVERY_TEXT_FALLBACK_TEMPLATE: str = "notice"
     DELIVERY_QUEUE: str = "delivery"
-    DELIVERY_THREADS: int = Field(default=48, ge=1, le=512)
+    DELIVERY_THREADS: int = Field(default=64, ge=1, le=512)
     DELIVERY_BATCH_SIZE: int = Field(default=100, ge=1, le=5000)
     DELIVERY_MAX_ATTEMPTS: int = Field(default=8, ge=1, le=50)
     DELIVERY_BACKOFF_BASE: float = Field(default=2.0, gt=0)
