@@ -61,8 +61,8 @@ def staff_create(username: str, role: str, unit_name: str | None, password: str 
 @wechat_cli.command("sync-menu")
 def sync_menu() -> None:
     """Push ``config/menu.toml`` to WeChat (the emulator in the demo)."""
-    from config.menu import MenuError, load_menu
     from bot.wechat_client import WeChatClientException
+    from config.menu import MenuError, load_menu
 
     settings = current_app.extensions["settings"]
     try:

@@ -149,7 +149,6 @@ class WeChat:
             return {}
         fields = safe_xml(body)
         if "Encrypt" in fields:
-            q = response.request.args if hasattr(response, "request") else {}
             fields = safe_xml(self.crypto.decrypt_message(body, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"]).encode())
         return fields
 

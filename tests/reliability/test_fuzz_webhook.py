@@ -73,7 +73,7 @@ def test_random_wechat_shaped_xml_never_fails(app, fields, mode):
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-16", "latin-1"])
 def test_other_encodings_are_answered_not_crashed(app, encoding):
-    xml = '<?xml version="1.0" encoding="%s"?>' % encoding + wx.message_xml("o_enc", "text", Content="活动帮助" if encoding != "latin-1" else "help", MsgId=wx.next_msgid())
+    xml = f'<?xml version="1.0" encoding="{encoding}"?>' + wx.message_xml("o_enc", "text", Content="活动帮助" if encoding != "latin-1" else "help", MsgId=wx.next_msgid())
     response = app.test_client().post("/wechat", query_string=wx.signed_query(TEST_TOKEN), data=xml.encode(encoding), content_type="text/xml")
     assert response.status_code in (200, 400)
 
