@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from flask import render_template, request
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from models import AuditLog, StaffRole
 from services import clock
 
 PER_PAGE = 50
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}")
 NAV.append(("console.audit_log", "审计日志", (StaffRole.COORDINATOR, StaffRole.AUDITOR)))
 ACTION_LABELS = {
     "login": "登录", "event.create": "新建活动", "event.update": "编辑活动", "event.publish": "发布活动",
@@ -53,13 +55,25 @@ def _query(filters: dict):
     return query
 
 
+def _shown(value) -> str:
+    """One audited value for people: times in Beijing time, empty values named."""
+    if value is None:
+        return "（无）"
+    if value == "":
+        return "（空）"
+    if isinstance(value, str):
+        if ISO_MOMENT.fullmatch(value):
+            return clock.local(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 @bp.app_template_filter("audit_values")
 def audit_values(values: dict | None) -> str:
     """Before/after values in one readable line."""
     if not values:
         return ""
-    return "；".join(f"{key}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}"
-                    for key, value in values.items())
+    return "；".join(f"{key}: {_shown(value)}" for key, value in values.items())
 
 
 @bp.get("/audit")

@@ -58,7 +58,10 @@ def events():
     status = request.args.get("status", "")
     when = request.args.get("when", "upcoming")
     text = request.args.get("q", "").strip()
+    unit_id = request.args.get("unit", type=int)
     query = _scoped(select(Event))
+    if unit_id:
+        query = query.where(Event.unit_id == unit_id)
     if status in {s.value for s in EventStatus}:
         query = query.where(Event.status == EventStatus(status))
     now = clock.now()
@@ -71,7 +74,9 @@ def events():
     if text:
         query = query.where(Event.title.contains(text))
     rows = db.session.scalars(query.limit(500)).all()
-    return render_template("console/events.html", events=rows, status=status, when=when, q=text)
+    units = db.session.scalars(select(Unit).order_by(Unit.name)).all() if scoped_unit_id() is None else []
+    return render_template("console/events.html", events=rows, status=status, when=when, q=text, units=units,
+                           unit_id=unit_id)
 
 
 @bp.get("/events/calendar")

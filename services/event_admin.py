@@ -168,7 +168,8 @@ def create_event(session, data: EventData, actor, now: dt.datetime) -> Event:
     event = Event(**_row_values(data), status=EventStatus.DRAFT, created_at=now)
     session.add(event)
     session.flush()
-    audit.record(session, now, "event.create", actor, event, after=snapshot(event))
+    filled = {name: value for name, value in snapshot(event).items() if value not in ("", None)}
+    audit.record(session, now, "event.create", actor, event, after=filled)
     return event
 
 

@@ -111,3 +111,10 @@ def test_a_post_without_csrf_token_is_refused(tmp_path, redis_server, redis_clie
         assert db.session.scalar(select(func.count(Event.id))) == before + 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_audit_values_read_as_beijing_time_and_name_empty_values():
+    from console.audit import audit_values
+
+    line = audit_values({"starts_at": "2026-03-20T06:00:00+00:00", "place": "", "seats": 20, "topic_id": None})
+    assert line == "starts_at: 2026-03-20 14:00；place: （空）；seats: 20；topic_id: （无）"

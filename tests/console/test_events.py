@@ -210,5 +210,7 @@ def test_list_and_calendar_show_only_the_units_events(login_as, console_data):
     assert "镇长面对面" in page and "开放点1）" not in page
     calendar = client.get("/console/events/calendar?month=2026-04").get_data(as_text=True)
     assert "2026 年 4 月" in calendar and "镇长面对面" in calendar
-    coordinator = login_as("coordinator").get("/console/events?when=all").get_data(as_text=True)
-    assert "开放点1）" in coordinator
+    coordinator = login_as("coordinator")
+    assert "开放点1）" in coordinator.get("/console/events?when=all").get_data(as_text=True)
+    page = coordinator.get(f"/console/events?when=all&unit={console_data.unit_b_id}").get_data(as_text=True)
+    assert "开放点1）" in page and "镇长面对面" not in page

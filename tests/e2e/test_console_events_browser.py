@@ -189,7 +189,8 @@ def test_unit_staff_cannot_open_another_units_event(live_stack, page):
     page.goto(live_stack.base_url + "/console/events?when=all")
     assert "开放点1）" not in page.content() and "镇长面对面" in page.content()
     _shot(page, "events")
-    page.goto(live_stack.base_url + "/console/events/calendar")
+    page.goto(f"{live_stack.base_url}/console/events/calendar?month={_weekday_after(24):%Y-%m}")
+    assert page.locator("a.cal-event").count() >= 1
     _shot(page, "events-calendar")
 
 
