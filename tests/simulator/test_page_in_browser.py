@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.simulator.conftest import Setup
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def browser_page():
-    """A phone-sized Chromium page."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("chromium is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844})
-        page.set_default_timeout(10000)
-        yield page
-        browser.close()
-
-
-def test_messages_are_escaped_and_rendered(setup: Setup, browser_page) -> None:
-    emulator, page = setup.emulator, browser_page
+def test_messages_are_escaped_and_rendered(setup: Setup, phone_page) -> None:
+    emulator, page = setup.emulator, phone_page
     emulator.follower("o_page", interaction="message")
     hostile = 'hi <b>bold</b><img src=x onerror="window.pwned=1">\n<a href="https://x.cn/e">详情</a> <a href="javascript:alert(1)">坏</a>'
     emulator.api("/cgi-bin/message/custom/send", {"touser": "o_page", "msgtype": "text", "text": {"content": hostile}})
