@@ -173,6 +173,7 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
     from bot.app import create_app
     from models import db
     from scheduler import dispatch, worker
+    from scheduler.client import pooled_client
     from services import clock, delivery, outbox_store
 
     app = create_app()
@@ -190,8 +191,7 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
 
     # 1. The sequential loop: the same delivery code, one message at a time.
     cfg = delivery.DeliveryConfig.from_settings(app.extensions["settings"])
-    client = worker.pooled_client(app.extensions["settings"], app.extensions["redis"])  # as the workers use it
-    worker.tune_http(client._http, client.api_base, 1)
+    client = pooled_client(app.extensions["settings"], app.extensions["redis"], 1)  # as the workers use it
     assert client.access_token  # fetch the token before timing
     rows = delivery.load_rows(engine, range(1, args.sequential + 1))
     store = outbox_store.DirectStore(engine)
@@ -243,7 +243,7 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
     print(f"内存峰值：单个发送进程 {peak_worker:.0f} MB，全部发送进程合计 {watch.peak_total / 2**20:.0f} MB，"
           f"基准进程 {own_peak:.0f} MB")
     print(f"CPU：发送进程 {worker_cpu * 1000 / args.messages:.2f} ms/条，模拟器 {emulator_cpu * 1000 / args.messages:.2f} ms/条"
-          "（每条消息消耗的 CPU 时间，与机器负载基本无关）")
+          "（每条消息消耗的 CPU 时间；机器越忙，这个数也略高）")
     print(f"重复：{duplicates}，丢失：{losses}")
     if duplicates or losses:
         sys.exit(1)

@@ -20,19 +20,16 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
 import structlog
-from requests.adapters import HTTPAdapter
 from rq import SimpleWorker
 from sqlalchemy import create_engine, event
 
-from bot.wechat_client import SharedTokenClient
 from scheduler import dispatch
+from scheduler.client import pooled_client
 from services import delivery, outbox_store
 
 log = structlog.get_logger("worker")
@@ -66,55 +63,6 @@ def delivery_engine(app, threads: int):
     return engine
 
 
-class PooledClient(SharedTokenClient):
-    """The shared-token client, re-reading the shared token from Redis at most once a second.
-
-    Hundreds of sends a second would otherwise mean as many Redis reads. A token
-    refreshed by another process stays valid for minutes at WeChat, and a token
-    error refreshes (and forgets the cached one) at once.
-    """
-
-    TOKEN_CACHE_SECONDS = 1.0
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._cached: tuple[str, float] | None = None
-
-    @property
-    def access_token(self) -> str:
-        cached = self._cached
-        if cached is not None and time.monotonic() - cached[1] < self.TOKEN_CACHE_SECONDS:
-            return cached[0]
-        token = SharedTokenClient.access_token.fget(self)
-        self._cached = (token, time.monotonic())
-        return token
-
-    def refresh_token(self, stale: str | None) -> str:
-        self._cached = None
-        return super().refresh_token(stale)
-
-
-def pooled_client(settings, redis_client) -> PooledClient:
-    """A client for a delivery pool (its own HTTP session, tuned for many threads)."""
-    return PooledClient(settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, redis_client,
-                        timeout=settings.WECHAT_HTTP_TIMEOUT)
-
-
-def tune_http(session: requests.Session, api_base: str, threads: int) -> None:
-    """One kept-alive connection per thread, and the environment read once.
-
-    By default ``requests`` re-reads proxy settings from ``os.environ`` on every
-    call, which costs more CPU than the call itself at hundreds of calls a
-    second; the proxies and CA bundle are resolved here, once.
-    """
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=threads)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.proxies.update(requests.utils.get_environ_proxies(api_base))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    session.trust_env = False
-
-
 class DeliveryPool:
     """Sends batches of outbox rows with a pool of threads, under one worker name."""
 
@@ -123,8 +71,7 @@ class DeliveryPool:
         self.threads = threads or settings.DELIVERY_THREADS
         self.name = name
         self.config = delivery.DeliveryConfig.from_settings(settings)
-        self.client = pooled_client(settings, app.extensions["redis"])
-        tune_http(self.client._http, self.client.api_base, self.threads)
+        self.client = pooled_client(settings, app.extensions["redis"], self.threads)
         self.engine = delivery_engine(app, self.threads)
         self.store = outbox_store.GroupCommitStore(self.engine)
         self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="deliver")

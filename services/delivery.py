@@ -99,13 +99,13 @@ def load_rows(engine, ids: Iterable[int]) -> list[Row]:
 
 
 def claim(store, row_id: int, worker: str, now: dt.datetime) -> bool:
-    """Take the row for this worker and mark it in flight, in one committed statement."""
-    return store.execute(outbox_store.CLAIM, {"row_id": row_id, "worker": worker, "now": now}) == 1
+    """Take the row for this worker and mark it in flight, committed before the call."""
+    return store.claim(row_id, worker, now)
 
 
 def _finish(store, status: str, row_id: int, worker: str, **values) -> None:
     """Record the result (committed), unless the row was taken away from this worker meanwhile."""
-    store.execute(outbox_store.FINISH[status], {"row_id": row_id, "worker": worker, **values})
+    store.finish(status, row_id, worker, **values)
 
 
 def deliver(store, client, cfg: DeliveryConfig, row: Row, worker: str,
@@ -115,7 +115,7 @@ def deliver(store, client, cfg: DeliveryConfig, row: Row, worker: str,
     ``store`` runs the two statements (:mod:`services.outbox_store`); an ``Engine`` is
     accepted too and gets a :class:`~services.outbox_store.DirectStore`.
     """
-    if not hasattr(store, "execute"):
+    if not hasattr(store, "claim"):
         store = outbox_store.DirectStore(store)
     now = now_fn()
     if not claim(store, row.id, worker, now):

@@ -5,8 +5,8 @@ message costs more CPU than the send). Two stores run them:
 
 * :class:`DirectStore` — one transaction per statement; for one-at-a-time use.
 * :class:`GroupCommitStore` — the sending threads of a worker hand their
-  statements to one writer thread, which runs whatever has piled up in one
-  transaction and then wakes every waiting thread. Each thread still waits
+  claims and results to one writer thread, which commits whatever has piled
+  up in one transaction (a few statements) and then wakes every waiting thread. Each thread still waits
   until its own claim or result is committed, so nothing about the
   exactly-once window changes; but a worker makes a few commits a second
   instead of two per message, and SQLite's single writer lock (whose busy
@@ -35,6 +35,14 @@ CLAIM = (
            or_(OUTBOX.c.next_attempt_at.is_(None), OUTBOX.c.next_attempt_at <= bindparam("now")))
     .values(status=SENDING, claimed_by=bindparam("worker"), in_flight_since=bindparam("now"),
             attempts=OUTBOX.c.attempts + 1, updated_at=bindparam("now"))
+)
+CLAIM_MANY = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)), OUTBOX.c.status == PENDING,
+           or_(OUTBOX.c.next_attempt_at.is_(None), OUTBOX.c.next_attempt_at <= bindparam("now")))
+    .values(status=SENDING, claimed_by=bindparam("worker"), in_flight_since=bindparam("now"),
+            attempts=OUTBOX.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(OUTBOX.c.id)
 )
 _HELD = (OUTBOX.c.id == bindparam("row_id"), OUTBOX.c.status == SENDING, OUTBOX.c.claimed_by == bindparam("worker"))
 _RELEASE = {"in_flight_since": None, "claimed_by": "", "queue_job": ""}
@@ -74,29 +82,47 @@ class DirectStore:
     def __init__(self, engine) -> None:
         self.engine = engine
 
-    def execute(self, statement, params: dict) -> int:
-        """Run one statement and commit; the number of rows it changed."""
+    def claim(self, row_id: int, worker: str, now) -> bool:
+        """Take a pending row (due for another attempt) for ``worker``; whether it was won."""
         with self.engine.begin() as conn:
-            return conn.execute(statement, params).rowcount
+            return conn.execute(CLAIM, {"row_id": row_id, "worker": worker, "now": now}).rowcount == 1
+
+    def finish(self, status: str, row_id: int, worker: str, **values) -> None:
+        """Record a result, unless the row was taken away from ``worker`` meanwhile."""
+        with self.engine.begin() as conn:
+            conn.execute(FINISH[status], {"row_id": row_id, "worker": worker, **values})
 
     def close(self) -> None:
         """Nothing to stop."""
 
 
 class GroupCommitStore(DirectStore):
-    """Statements from many threads, committed together by one writer thread."""
+    """Claims and results from many threads, committed together by one writer thread.
+
+    In one transaction the writer claims every queued row with a single UPDATE
+    (``RETURNING`` tells which were won) and records the results with one
+    ``executemany`` per kind of result.
+    """
 
     def __init__(self, engine, max_batch: int = 500) -> None:
         super().__init__(engine)
         self.max_batch = max_batch
+        self.returning = engine.dialect.update_returning
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="outbox-writer", daemon=True)
         self._thread.start()
 
-    def execute(self, statement, params: dict) -> int:
-        """Queue the statement and wait until it is committed; rows changed."""
+    def claim(self, row_id: int, worker: str, now) -> bool:
+        """Queue the claim and wait until it is committed."""
+        return self._wait(("claim", {"row_id": row_id, "worker": worker, "now": now}))
+
+    def finish(self, status: str, row_id: int, worker: str, **values) -> None:
+        """Queue the result and wait until it is committed."""
+        self._wait((status, {"row_id": row_id, "worker": worker, **values}))
+
+    def _wait(self, item: tuple[str, dict]):
         future: Future = Future()
-        self._queue.put((statement, params, future))
+        self._queue.put((*item, future))
         return future.result()
 
     def _run(self) -> None:
@@ -117,19 +143,43 @@ class GroupCommitStore(DirectStore):
             self._commit(batch)
 
     def _commit(self, batch: list) -> None:
-        """One transaction for the batch; if it fails, each statement alone (one bad one fails alone)."""
+        """One transaction for the batch; if it fails, each item alone (one bad item fails alone)."""
         try:
             with self.engine.begin() as conn:
-                counts = [conn.execute(statement, params).rowcount for statement, params, _ in batch]
+                results = self._apply(conn, batch)
         except Exception:
-            for statement, params, future in batch:
+            for kind, params, future in batch:
                 try:
-                    future.set_result(DirectStore.execute(self, statement, params))
+                    future.set_result(self._alone(kind, params))
                 except Exception as error:  # reported to the sending thread
                     future.set_exception(error)
             return
-        for (_, _, future), count in zip(batch, counts, strict=True):
-            future.set_result(count)
+        for (_, _, future), result in zip(batch, results, strict=True):
+            future.set_result(result)
+
+    def _apply(self, conn, batch: list) -> list:
+        """Claims first (one statement per worker), then results grouped by kind."""
+        claims = [params for kind, params, _ in batch if kind == "claim"]
+        won: set[int] = set()
+        if claims and self.returning:
+            for worker in {params["worker"] for params in claims}:
+                ids = [params["row_id"] for params in claims if params["worker"] == worker]
+                now = max(params["now"] for params in claims if params["worker"] == worker)
+                won.update(conn.scalars(CLAIM_MANY, {"ids": ids, "worker": worker, "now": now}))
+        elif claims:
+            won = {params["row_id"] for params in claims if conn.execute(CLAIM, params).rowcount == 1}
+        by_kind: dict[str, list[dict]] = {}
+        for kind, params, _ in batch:
+            if kind != "claim":
+                by_kind.setdefault(kind, []).append(params)
+        for kind, rows in by_kind.items():
+            conn.execute(FINISH[kind], rows)
+        return [params["row_id"] in won if kind == "claim" else None for kind, params, _ in batch]
+
+    def _alone(self, kind: str, params: dict):
+        if kind == "claim":
+            return DirectStore.claim(self, **params)
+        return DirectStore.finish(self, kind, **params)
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer."""

@@ -319,3 +319,30 @@ def test_failures_counts_retry_and_cancel(app, emulator, frozen):
         assert delivery.counts(db.session)["cancelled"] == 1
     emulator.follower("o_f", subscribe=True)
     assert send(app, failed_id)["sent"] == 1
+
+
+def test_group_commit_claims_each_row_once_and_isolates_a_bad_item(app, frozen):
+    import threading
+
+    from services import outbox_store
+
+    ids = [queue(app, f"o_g{n}") for n in range(3)]
+    with app.app_context():
+        db.session.get(OutboxMessage, ids[2]).next_attempt_at = NOW + dt.timedelta(minutes=5)
+        db.session.commit()
+        engine = db.engine
+    store = outbox_store.GroupCommitStore(engine)
+    wins: list[tuple[int, bool]] = []
+    threads = [threading.Thread(target=lambda i=i: wins.append((i, store.claim(i, "w1", NOW))))
+               for i in ids + ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(i for i, won in wins if won) == ids[:2], "each due row won once; the backed-off one not at all"
+    with pytest.raises(KeyError):
+        store.finish("no-such-result", ids[0], "w1", now=NOW)
+    store.finish(delivery.SENT, ids[0], "w1", via="template", msgid="42", now=NOW)
+    store.close()
+    assert (row(app, ids[0]).status, row(app, ids[0]).wechat_msgid) == (OutboxStatus.SENT, "42")
+    assert row(app, ids[1]).status == OutboxStatus.SENDING and row(app, ids[1]).claimed_by == "w1"
