@@ -185,7 +185,7 @@ def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pi
     print(f"准备：{total} 位关注用户、{total} 条提醒……", flush=True)
     add_followers(base, openids)
     requests.post(base + "/_admin/faults", json={"latency_ms": args.latency_ms}, timeout=5).raise_for_status()
-    engine = worker.delivery_engine(app, args.threads)
+    engine = worker.delivery_engine(app)
     queue_rows(engine, openids[: args.sequential], "bench:sequential", now)
     queue_rows(engine, openids[args.sequential:], "bench:fanout", now)
 

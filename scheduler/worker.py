@@ -42,16 +42,15 @@ def worker_name(prefix: str = "worker") -> str:
     return f"{prefix}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
 
 
-def delivery_engine(app, threads: int):
-    """A database engine with one connection per sending thread."""
+def delivery_engine(app):
+    """The pool's database engine: a few connections (the sending threads write through one writer thread)."""
     from models import db
 
     with app.app_context():
         url = db.engine.url
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=threads + 2, max_overflow=threads, pool_pre_ping=True)
-    engine = create_engine(url, pool_size=threads + 2, max_overflow=threads,
-                           connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(url, pool_size=4, max_overflow=8, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=4, max_overflow=8, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):  # noqa: ANN001
@@ -72,7 +71,7 @@ class DeliveryPool:
         self.name = name
         self.config = delivery.DeliveryConfig.from_settings(settings)
         self.client = pooled_client(settings, app.extensions["redis"], self.threads)
-        self.engine = delivery_engine(app, self.threads)
+        self.engine = delivery_engine(app)
         self.store = outbox_store.GroupCommitStore(self.engine)
         self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="deliver")
         # At most two rows per thread wait in the pool: enough to keep every thread busy
