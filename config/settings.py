@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     SCHEDULER_LEADER_TTL: int = Field(default=30, ge=1, le=55)
     SCHEDULER_TICK_SECONDS: float = Field(default=60.0, gt=0)
 
+    @field_validator("REMINDER_TEXT")
+    @classmethod
+    def _reminder_text_fields(cls, value: str) -> str:
+        try:
+            value.format(title="活动", time="10月9日 09:30", place="地点")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"只能使用 {{title}}、{{time}}、{{place}} 三个占位符（{exc}）") from None
+        return value
+
     @field_validator("REMINDER_TIME", "DEADLINE_NOTICE_TIME", "DIGEST_TIME")
     @classmethod
     def _wall_time(cls, value: str) -> str:
