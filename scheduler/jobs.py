@@ -71,6 +71,24 @@ def overdue_digest(ctx: JobContext) -> str:
     return result.created, f"逾期日报新增 {result.created} 条"
 
 
+def waitlist_offers(ctx: JobContext) -> str:
+    """Offers not answered by their deadline pass to the next person waiting."""
+    from services import applications
+
+    expired = applications.expire_offers(ctx.session, ctx.now)
+    ctx.session.commit()
+    return len(expired), f"候补递补过期 {len(expired)} 条"
+
+
+def personal_data_retention(ctx: JobContext) -> str:
+    """Applicants' personal fields are erased RETENTION_DAYS after their event."""
+    from services import retention
+
+    result = retention.erase_expired(ctx.session, ctx.now, ctx.settings.RETENTION_DAYS)
+    return result["applications"] + result["suggestions"], (
+        f"到期删除个人信息：报名 {result['applications']} 条，建议 {result['suggestions']} 条")
+
+
 def dispatch_outbox(ctx: JobContext) -> str:
     """Hand due outbox rows to the delivery workers (or, in a tick, send them here)."""
     if ctx.inline:
@@ -98,6 +116,10 @@ JOBS: tuple[JobDefinition, ...] = (
                   "提醒主责单位预告、入选通知、资料公开的期限"),
     JobDefinition("overdue_digest", overdue_digest, "SCHEDULER_TICK_SECONDS",
                   "工作日向协调员发送逾期事项日报"),
+    JobDefinition("waitlist_offers", waitlist_offers, "SCHEDULER_TICK_SECONDS",
+                  "候补递补超过答复期限的，顺延给下一位候补"),
+    JobDefinition("personal_data_retention", personal_data_retention, "SCHEDULER_TICK_SECONDS",
+                  "活动结束满保留期后删除报名者个人信息"),
     JobDefinition("dispatch_outbox", dispatch_outbox, "DELIVERY_DISPATCH_SECONDS",
                   "把到期的待发消息交给发送进程"),
 )
