@@ -29,7 +29,7 @@ def test_citizen_follows_taps_menu_and_types(live_stack, phone_page) -> None:
 
     page.locator("#menu .menu-item").first.click()
     page.locator("#submenu .submenu-item").first.click()
-    page.wait_for_function("document.querySelectorAll('.row-msg').length >= 1")
+    page.locator(".row-msg").first.wait_for()
     page.wait_for_timeout(500)
     clicks = [d for d in deliveries(live_stack.emulator_url, openid) if d["fields"].get("Event") == "CLICK"]
     assert clicks and clicks[0]["status"] == 200, "the tap reached /wechat as a CLICK event"
@@ -39,7 +39,7 @@ def test_citizen_follows_taps_menu_and_types(live_stack, phone_page) -> None:
     page.fill("#text", "活动")
     page.press("#text", "Enter")
     page.locator(".row-msg.right .bubble", has_text="活动").wait_for()
-    page.wait_for_function(f"document.querySelectorAll('.row-msg.left').length > {before}")
+    page.locator(".row-msg.left").nth(before).wait_for()
     reply = page.locator(".row-msg.left .bubble").last.inner_text()
     assert reply.strip(), "the service answered 活动"
     assert page.locator(".notice").count() == 0, "no '该公众号暂时无法提供服务'"
