@@ -94,6 +94,11 @@ def _page(event: Event, filters: dict[str, str], form: InvitationForm) -> str:
     rows = db.session.scalars(_query(event, filters)).all()
     everyone = db.session.scalars(select(Application).where(Application.event_id == event.id)).all()
     active = [a for a in everyone if a.status != ApplicationStatus.CANCELLED]
+    if may_see_personal_data() and any(a.mobile for a in rows):
+        # Personal data shown in clear: who saw whose, and when (个人信息查看留痕).
+        audit.record(db.session, clock.now(), "applications.view_personal", current_user, event, ip=actor_ip(),
+                     after={"shown": len(rows)})
+        db.session.commit()
     return render_template(
         "console/applications.html", event=event, rows=rows, filters=filters,
         by_category=Counter(a.category for a in active).most_common(),

@@ -84,3 +84,15 @@ def test_an_invalid_invitation_keeps_what_was_typed(login_as, console_data):
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "请填写 11 位手机号码" in page
     assert 'value="赵六"' in page and 'value="我的备注"' in page
+
+
+def test_viewing_clear_mobiles_is_logged_and_masked_views_are_not(app, login_as, console_data, make_applicants):
+    from models import AuditLog, db
+
+    make_applicants(console_data.event_a_id, 2)
+    url = f"/console/events/{console_data.event_a_id}/applications"
+    assert login_as("unit_a").get(url).status_code == 200
+    assert login_as("auditor").get(url).status_code == 200  # masked: nothing personal was shown
+    with app.app_context():
+        views = db.session.scalars(select(AuditLog).where(AuditLog.action == "applications.view_personal")).all()
+        assert [(v.actor_label, v.object_id) for v in views] == [("unit_a", str(console_data.event_a_id))]
