@@ -8,8 +8,9 @@ setup:
 run: setup
 	@.venv/bin/python scripts/devstack.py
 
-## Run the whole test suite (SQLite, then the integration tests again on PostgreSQL).
+## Run the whole test suite (lint, SQLite, then the integration tests again on PostgreSQL).
 test: setup
+	@.venv/bin/ruff check --quiet .
 	@.venv/bin/python -m pytest -q -p no:cacheprovider tests
 	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider -m postgres tests
 
