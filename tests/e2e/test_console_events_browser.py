@@ -8,11 +8,11 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import time
 
 import requests
 
 from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.helpers import login, received, shot
 
 TITLE = "政务开放日·浏览器测试专场"
 APPLICANTS = 10
@@ -54,30 +54,10 @@ def _phone(stack, openid: str, **body) -> dict:
     return requests.post(stack.emulator_url + "/_phone/send", json={"openid": openid, **body}, timeout=10).json()
 
 
-def _received(stack, openid: str, needle: str, timeout: float = 45) -> dict:
-    """Wait until the emulator recorded a message to ``openid`` containing ``needle``."""
-    deadline, found = time.monotonic() + timeout, []
-    while time.monotonic() < deadline:
-        found = requests.get(stack.emulator_url + "/_admin/messages", params={"openid": openid}, timeout=5).json()
-        for message in found:
-            if needle in json.dumps(message, ensure_ascii=False):
-                return message
-        time.sleep(0.5)
-    raise AssertionError(f"{openid} never received {needle!r}; got {found!r}")
 
 
-def _login(page, stack, role: str) -> None:
-    username, password = stack.users[role]
-    page.goto(stack.base_url + "/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
 
 
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=True)
 
 
 def _weekday_after(days: int) -> dt.date:
@@ -101,7 +81,7 @@ def _create_and_publish(page, stack) -> int:
     page.click("form.form-grid button[type=submit]")  # no start time yet: refused, nothing lost
     assert page.locator("text=请填写活动开始时间").is_visible()
     assert page.input_value("input[name=place]") == "采育镇政务服务中心二楼"
-    _shot(page, "event-form-error")
+    shot(page, "event-form-error")
     starts = _weekday_after(24)
     page.fill("input[name=starts_at]", f"{starts:%Y-%m-%d}T10:00")
     page.fill("input[name=apply_closes_at]", f"{starts - dt.timedelta(days=7):%Y-%m-%d}T17:00")
@@ -116,10 +96,10 @@ def _create_and_publish(page, stack) -> int:
     page.wait_for_selector("text=修改已保存")
     page.goto(f"{stack.base_url}/console/events/{event_id}/publish")
     assert "评论区留言提问" in page.locator("pre.announcement").inner_text()
-    _shot(page, "event-publish")
+    shot(page, "event-publish")
     page.click("text=确认发布")
     page.wait_for_selector("text=活动已发布")
-    _shot(page, "event-detail")
+    shot(page, "event-detail")
     return event_id
 
 
@@ -142,7 +122,7 @@ def _draw_and_confirm(page, stack, event_id: int) -> None:
     page.click("form[action$='/selection/draw'] button[type=submit]")
     page.wait_for_selector("text=入选名单（6 人）", timeout=90000)  # the page polls, then reloads
     assert "20261123" in page.content() and "候补顺序（4 人）" in page.content()
-    _shot(page, "selection")
+    shot(page, "selection")
     page.click("text=确认并发送通知")
     page.wait_for_selector("text=遴选结果已确认")
     assert "入选 6 人、候补 4 人" in page.content()
@@ -152,20 +132,20 @@ def test_unit_staff_run_an_event_from_creation_to_the_door(live_stack, page, bro
     openids = [f"o_e2e_draw_{i}" for i in range(APPLICANTS)]
     for openid in openids:
         _phone(live_stack, openid, type="event", event="subscribe", nickname="报名市民")
-    _login(page, live_stack, "unit")
+    login(page, live_stack, "unit")
     event_id = _create_and_publish(page, live_stack)
     _python(live_stack, APPLY_SCRIPT, str(event_id), json.dumps(openids))
     _invite(page, live_stack, event_id)
     page.goto(f"{live_stack.base_url}/console/events/{event_id}/applications")
     assert "测试市民甲" in page.content() and "<td>人大代表</td><td>3</td>" in page.content() and "<td>媒体记者</td><td>2</td>" in page.content()
-    _shot(page, "applications")
+    shot(page, "applications")
     _draw_and_confirm(page, live_stack, event_id)
     for openid in openids:  # every applicant hears the result on the phone (delivered by the worker)
-        _received(live_stack, openid, TITLE)
+        received(live_stack, openid, TITLE)
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
     door = phone.new_page()
-    _login(door, live_stack, "unit")
+    login(door, live_stack, "unit")
     door.goto(f"{live_stack.base_url}/console/events/{event_id}/checkin")
     code = door.locator("table code").first.inner_text()
     door.fill("#code", code.lower())
@@ -173,7 +153,7 @@ def test_unit_staff_run_an_event_from_creation_to_the_door(live_stack, page, bro
     door.wait_for_selector("#result.ok")
     assert "签到成功" in door.locator("#result").inner_text() and door.locator("#arrived").inner_text() == "1"
     assert "已签到" in door.locator(f"tr[data-code='{code}'] td.status").inner_text()
-    _shot(door, "checkin")
+    shot(door, "checkin")
     door.fill("#code", code)
     door.click("#checkin-form button[type=submit]")
     door.wait_for_selector("#result.bad")
@@ -183,20 +163,20 @@ def test_unit_staff_run_an_event_from_creation_to_the_door(live_stack, page, bro
 
 def test_unit_staff_cannot_open_another_units_event(live_stack, page):
     other = _python(live_stack, LOOKUP_SCRIPT, "OD-01")  # 观音寺街道
-    _login(page, live_stack, "unit")
+    login(page, live_stack, "unit")
     response = page.goto(f"{live_stack.base_url}/console/events/{other}")
     assert response.status == 403 and "您没有权限访问此页面" in page.content()
     page.goto(live_stack.base_url + "/console/events?when=all")
     assert "开放点1）" not in page.content() and "镇长面对面" in page.content()
-    _shot(page, "events")
+    shot(page, "events")
     page.goto(f"{live_stack.base_url}/console/events/calendar?month={_weekday_after(24):%Y-%m}")
     assert page.locator("a.cal-event").count() >= 1
-    _shot(page, "events-calendar")
+    shot(page, "events-calendar")
 
 
 def test_the_auditor_reads_but_cannot_write(live_stack, page):
     event_id = _python(live_stack, LOOKUP_SCRIPT, "OD-08")
-    _login(page, live_stack, "auditor")
+    login(page, live_stack, "auditor")
     page.goto(f"{live_stack.base_url}/console/events/{event_id}")
     assert page.locator("a", has_text="编辑").count() == 0 and page.locator("text=取消活动").count() == 0
     assert page.goto(f"{live_stack.base_url}/console/events/new").status == 403
@@ -212,4 +192,4 @@ def test_the_auditor_reads_but_cannot_write(live_stack, page):
     page.goto(live_stack.base_url + "/console/audit?action=login")
     assert "auditor" in page.content()
     page.goto(live_stack.base_url + "/console/audit")
-    _shot(page, "audit")
+    shot(page, "audit")

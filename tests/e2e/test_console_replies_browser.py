@@ -4,11 +4,10 @@ and send a broadcast whose progress bar reaches 100 %; screenshots of the main p
 from __future__ import annotations
 
 import json
-import time
 
 import requests
 
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.helpers import login, received, shot
 
 SUGGESTION = "建议在周末也举办政务开放日活动，方便上班族参加<b>谢谢</b>"
 REPLY = "感谢您的建议！今年下半年起每月安排一场周末开放日。"
@@ -21,30 +20,10 @@ def _phone(stack, openid: str, **body) -> dict:
     return answer.json()
 
 
-def _received(stack, openid: str, needle: str, timeout: float = 30) -> dict:
-    """Wait until the emulator recorded a message to ``openid`` containing ``needle``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = requests.get(stack.emulator_url + "/_admin/messages", params={"openid": openid}, timeout=5).json()
-        for message in found:
-            if needle in json.dumps(message, ensure_ascii=False):
-                return message
-        time.sleep(0.5)
-    raise AssertionError(f"{openid} never received {needle!r}; got {found!r}")
 
 
-def _login(page, stack, role: str) -> None:
-    username, password = stack.users[role]
-    page.goto(stack.base_url + "/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
 
 
-def _shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"console-{name}.png"), full_page=True)
 
 
 def test_staff_reply_reaches_the_citizen(live_stack, page):
@@ -55,11 +34,11 @@ def test_staff_reply_reaches_the_citizen(live_stack, page):
     done = _phone(live_stack, openid, type="text", content=SUGGESTION)
     assert "JY" in json.dumps(done, ensure_ascii=False)
 
-    _login(page, live_stack, "coordinator")
+    login(page, live_stack, "coordinator")
     page.goto(live_stack.base_url + "/console/suggestions?status=received")
     row = page.locator("tr", has_text="方便上班族参加")
     assert row.count() == 1
-    _shot(page, "suggestions")
+    shot(page, "suggestions")
     row.locator("a").first.click()
     # The citizen's markup is shown as text, never as markup.
     assert page.locator("#suggestion-text").inner_text().endswith("<b>谢谢</b>")
@@ -67,24 +46,24 @@ def test_staff_reply_reaches_the_citizen(live_stack, page):
     page.select_option("select[name=adoption]", "adopted")
     page.fill("textarea[name=reason]", "已纳入下半年工作安排")
     page.fill("textarea[name=reply_text]", REPLY)
-    _shot(page, "suggestion-reply")
+    shot(page, "suggestion-reply")
     page.click("button[value=publish]")
     page.wait_for_selector("text=答复已发布")
     assert "已答复·采纳" in page.content()
 
-    message = _received(live_stack, openid, "每月安排一场周末开放日")
+    message = received(live_stack, openid, "每月安排一场周末开放日")
     assert message  # delivered by the worker through the WeChat API emulator
 
 
 def test_broadcast_progress_reaches_100_percent(live_stack, page):
     openid = "o_e2e_broadcast"
     _phone(live_stack, openid, type="event", event="subscribe", nickname="关注市民")
-    _login(page, live_stack, "coordinator")
+    login(page, live_stack, "coordinator")
     page.goto(live_stack.base_url + "/console/broadcasts/new")
     page.check("input[name=audience][value=all]")
     page.fill("textarea[name=content]", BROADCAST)
     assert page.locator("text=本月剩余").first.is_visible()
-    _shot(page, "broadcast-compose")
+    shot(page, "broadcast-compose")
     page.click("#broadcast-form button[type=submit]")
     page.wait_for_selector("#send-button")
     page.on("dialog", lambda dialog: dialog.accept())
@@ -92,8 +71,8 @@ def test_broadcast_progress_reaches_100_percent(live_stack, page):
     page.wait_for_selector("#final-report", timeout=45000)
     assert page.locator("#progress-percent").inner_text() == "100"
     assert "发送报告" in page.content()
-    _shot(page, "broadcast-progress")
-    _received(live_stack, openid, "周末场")
+    shot(page, "broadcast-progress")
+    received(live_stack, openid, "周末场")
 
 
 def _send_broadcast(page, stack, content: str) -> None:
@@ -114,28 +93,28 @@ def test_a_final_failure_shows_its_reason_in_the_report_and_the_outbox_page(live
     requests.post(live_stack.emulator_url + "/_admin/faults", timeout=5,
                   json={"kinds": ["48001"], "rate": 1.0, "paths": ["/cgi-bin/message/mass/"]})
     try:
-        _login(page, live_stack, "coordinator")
+        login(page, live_stack, "coordinator")
         _send_broadcast(page, live_stack, "【政民互动】本月政策公开讲回顾")
     finally:
         requests.delete(live_stack.emulator_url + "/_admin/faults", timeout=5)
     assert "48001" in page.locator("#failure-table").inner_text()
     assert "公众号没有该接口权限" in page.content()
-    _shot(page, "broadcast-failed")
+    shot(page, "broadcast-failed")
     page.goto(live_stack.base_url + "/console/outbox")
     assert "公众号没有该接口权限" in page.content()
-    _shot(page, "outbox")
+    shot(page, "outbox")
 
 
 def test_screenshots_of_the_board_stats_closing_and_outbox(live_stack, page):
-    _login(page, live_stack, "coordinator")
+    login(page, live_stack, "coordinator")
     for name, path in [("compliance", "/console/compliance"), ("stats", "/console/stats"),
                        ("closing", "/console/closing"), ("broadcasts", "/console/broadcasts")]:
         page.goto(live_stack.base_url + path)
         if name == "stats":
             page.wait_for_function("() => window.Chart !== undefined")
         assert page.locator("h1").count() == 1
-        _shot(page, name)
+        shot(page, name)
     page.goto(live_stack.base_url + "/console/compliance")
     page.locator("a", has_text="填写活动总结").first.click()
     assert "实到人数" in page.content()
-    _shot(page, "closing-form")
+    shot(page, "closing-form")
