@@ -1,4 +1,4 @@
-"""The console's landing page."""
+"""The console's landing page: what needs doing now, for the user's own scope."""
 
 from __future__ import annotations
 
@@ -8,22 +8,36 @@ from sqlalchemy import func, select
 from bot.extensions import db
 from console import bp
 from console.access import readers, scoped_unit_id
-from models import Event, EventStatus, Suggestion, SuggestionStatus
-from services import clock
+from models import Event, EventStatus, OutboxMessage, OutboxStatus, Suggestion, SuggestionStatus
+from services import clock, deadlines
+
+UPCOMING_SHOWN = 8
 
 
 @bp.get("/")
 @readers
 def dashboard():
-    """Counts that tell staff what needs doing."""
+    """Counts and lists that tell staff what needs doing: events, suggestions, red rules, failed sends."""
+    now = clock.now()
     unit_id = scoped_unit_id()
-    events = select(func.count(Event.id)).where(Event.status == EventStatus.PUBLISHED, Event.starts_at >= clock.now())
+    upcoming = select(Event).where(Event.status == EventStatus.PUBLISHED, Event.starts_at >= now)
+    drafts = select(func.count(Event.id)).where(Event.status == EventStatus.DRAFT)
     open_suggestions = select(func.count(Suggestion.id)).where(Suggestion.status == SuggestionStatus.RECEIVED)
     if unit_id is not None:
-        events = events.where(Event.unit_id == unit_id)
+        upcoming = upcoming.where(Event.unit_id == unit_id)
+        drafts = drafts.where(Event.unit_id == unit_id)
         open_suggestions = open_suggestions.where(Suggestion.unit_id == unit_id)
+    upcoming_events = db.session.scalars(upcoming.order_by(Event.starts_at)).all()
+    board = deadlines.compliance_board(db.session, now, unit_id)
+    failed = 0
+    if unit_id is None:  # outbox failures are listed by unit on their own page; the tile is for coordinators
+        failed = db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.FAILED))
     return render_template(
         "console/dashboard.html",
-        upcoming=db.session.scalar(events) or 0,
+        upcoming=len(upcoming_events), next_events=upcoming_events[:UPCOMING_SHOWN],
+        drafts=db.session.scalar(drafts) or 0,
         open_suggestions=db.session.scalar(open_suggestions) or 0,
+        red=[item for item in board if item.status == "red"],
+        amber=sum(1 for item in board if item.status == "amber"),
+        failed=failed or 0, show_failed=unit_id is None,
     )

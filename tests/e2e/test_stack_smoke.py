@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.e2e.helpers import shot
+
 
 def test_follow_through_the_emulator_gets_the_welcome(live_stack):
     answer = requests.post(
@@ -22,4 +24,5 @@ def test_console_login_in_a_real_browser(live_stack, page):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/console/")
-    assert "工作台" in page.content()
+    assert "工作台" in page.content() and "近期活动" in page.content()
+    shot(page, "dashboard")
