@@ -12,11 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.handlers.conftest import Person, programme  # noqa: F401 - the demo programme fixture
+from tests.handlers import conftest as handler_fixtures
+from tests.handlers.conftest import Person
 from tests.handlers.test_apply import STEPS
 from tests.reliability.test_fuzz_webhook import _xml_safe
 
 _people = itertools.count()
+programme = handler_fixtures.programme  # the demo programme, loaded with the clock pinned
+pytestmark = pytest.mark.usefixtures("programme")
 FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 anything = st.one_of(
     st.text(max_size=40),
@@ -32,7 +35,7 @@ def _reply_is_polite(person: Person, text: str) -> None:
 
 
 @pytest.mark.parametrize("step", range(len(STEPS) + 1))
-def test_random_input_at_every_apply_step(wechat, programme, step):
+def test_random_input_at_every_apply_step(wechat, step):
     @FUZZ
     @given(text=anything)
     def check(text):
@@ -46,7 +49,7 @@ def test_random_input_at_every_apply_step(wechat, programme, step):
 
 
 @pytest.mark.parametrize("opening", [["建议"], ["建议", "1"], ["我的报名"], ["我的信息"], ["订阅"]])
-def test_random_input_in_other_dialogues(wechat, programme, opening):
+def test_random_input_in_other_dialogues(wechat, opening):
     @FUZZ
     @given(text=anything)
     def check(text):
