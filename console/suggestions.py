@@ -26,7 +26,7 @@ from console.forms_staff import (
     SuggestionFilterForm,
 )
 from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit
-from services import audit, clock, stats, suggestions
+from services import clock, stats, suggestions
 
 NAV.append(("console.suggestions_inbox", "意见建议", None))
 
@@ -153,15 +153,12 @@ def suggestion_reply(suggestion_id: int):
     now = clock.now()
     try:
         suggestions.reply(db.session, suggestion.id, current_user, form.adoption.data, form.reply_text.data,
-                          form.reason.data or "", now, publish=publish)
+                          form.reason.data or "", now, publish=publish, ip=request.remote_addr or "")
     except suggestions.InvalidReply as error:
         db.session.rollback()
         field = {"reason": form.reason, "adoption": form.adoption}.get(str(error), form.reply_text)
         field.errors = [*field.errors, REPLY_ERRORS.get(str(error), "答复内容不完整")]
         return _detail(suggestion, form, 400)
-    if not publish:
-        audit.record(db.session, now, "suggestion.draft", actor=current_user, obj=suggestion,
-                     after={"reply_draft": suggestion.reply_draft}, ip=request.remote_addr or "")
     db.session.commit()
     flash("答复已发布，将推送给市民。" if publish else "答复草稿已保存。", "success")
     return redirect(url_for("console.suggestion_detail", suggestion_id=suggestion.id))
@@ -175,25 +172,19 @@ def suggestion_assign(suggestion_id: int):
     form = _assign_form()
     if suggestion.event_id is not None:
         flash("关于具体活动的意见建议由该活动的主责单位办理，无需分派。", "error")
-    elif not form.validate_on_submit() or db.session.get(Unit, form.unit_id.data) is None:
+    elif not form.validate_on_submit():
         flash("请选择要分派的单位。", "error")
     else:
-        _assign(suggestion, form.unit_id.data, clock.now())
-        db.session.commit()
-        flash("已分派。", "success")
+        try:
+            suggestions.assign(db.session, suggestion.id, form.unit_id.data, current_user, clock.now(),
+                               ip=request.remote_addr or "")
+        except suggestions.CannotAssign:
+            db.session.rollback()
+            flash("请选择要分派的单位。", "error")
+        else:
+            db.session.commit()
+            flash("已分派。", "success")
     return redirect(url_for("console.suggestion_detail", suggestion_id=suggestion.id))
-
-
-def _assign(suggestion: Suggestion, unit_id: int, now: dt.datetime) -> None:
-    """Set the responsible unit of a general suggestion, audited.
-
-    services.suggestions has no assignment operation yet; this is the one place it is
-    written, and it belongs there once it exists.
-    """
-    before = {"unit_id": suggestion.unit_id}
-    suggestion.unit_id, suggestion.updated_at = unit_id, now
-    audit.record(db.session, now, "suggestion.assign", actor=current_user, obj=suggestion, before=before,
-                 after={"unit_id": unit_id}, ip=request.remote_addr or "")
 
 
 @bp.get("/suggestions/drafts")

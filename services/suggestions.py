@@ -13,7 +13,7 @@ import hashlib
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Adoption, Citizen, Event, Suggestion, SuggestionStatus
+from models import Adoption, Citizen, Event, Suggestion, SuggestionStatus, Unit
 from services import audit, citizens, clock, outbox, wording
 
 MIN_CHARS = 5
@@ -155,7 +155,7 @@ def recent_open(session, openid: str, now: dt.datetime) -> Suggestion | None:
 
 
 def reply(session, suggestion_id: int, staff, adoption: Adoption | str, reply_text: str, reason: str,
-          now: dt.datetime, publish: bool = True) -> Suggestion:
+          now: dt.datetime, publish: bool = True, ip: str = "") -> Suggestion:
     """Answer a suggestion; with ``publish`` the citizen gets the reply pushed (through the outbox).
 
     ``publish=False`` only saves ``reply_text`` as a draft. ``reason`` is required
@@ -171,6 +171,8 @@ def reply(session, suggestion_id: int, staff, adoption: Adoption | str, reply_te
     if not publish:
         suggestion.reply_draft = text
         suggestion.updated_at = now
+        audit.record(session, now, "suggestion.draft", actor=staff, obj=suggestion,
+                     after={"reply_draft": text}, ip=ip)
         return suggestion
     try:
         adoption = Adoption(adoption)
@@ -183,8 +185,28 @@ def reply(session, suggestion_id: int, staff, adoption: Adoption | str, reply_te
     suggestion.reply, suggestion.reply_draft = text, ""
     suggestion.replied_by_id, suggestion.replied_at, suggestion.updated_at = getattr(staff, "id", None), now, now
     audit.record(session, now, "suggestion.reply", actor=staff, obj=suggestion, before=before,
-                 after={"status": suggestion.status, "adoption": adoption, "reply": text, "reason": why})
+                 after={"status": suggestion.status, "adoption": adoption, "reply": text, "reason": why}, ip=ip)
     _queue_reply(session, suggestion, now)
+    return suggestion
+
+
+class CannotAssign(ValueError):
+    """Only general suggestions (not about an event) are assigned to a unit."""
+
+
+def assign(session, suggestion_id: int, unit_id: int, staff, now: dt.datetime, ip: str = "") -> Suggestion:
+    """Make ``unit_id`` responsible for a general suggestion (audited); event suggestions go to the host unit."""
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        raise SuggestionNotFound(suggestion_id)
+    if suggestion.event_id is not None:
+        raise CannotAssign("event")
+    if session.get(Unit, unit_id) is None:
+        raise CannotAssign("unit")
+    before = {"unit_id": suggestion.unit_id}
+    suggestion.unit_id, suggestion.updated_at = unit_id, now
+    audit.record(session, now, "suggestion.assign", actor=staff, obj=suggestion, before=before,
+                 after={"unit_id": unit_id}, ip=ip)
     return suggestion
 
 
