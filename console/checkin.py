@@ -8,10 +8,6 @@ as SVG to staff, and to the citizen through a signed link that needs no login.
 
 from __future__ import annotations
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -28,14 +24,6 @@ from services import clock
 QR_SALT = "checkin-qr"
 ERROR_STATUS = {checkin_service.UnknownCode: 404, checkin_service.WrongEvent: 422,
                 checkin_service.AlreadyCheckedIn: 409, checkin_service.NotSelected: 422}
-
-
-def qr_svg(text: str) -> bytes:
-    """An SVG QR code of ``text`` (pure Python, no image library needed)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue()
 
 
 def _serializer() -> URLSafeSerializer:
@@ -151,7 +139,7 @@ def public_qr(token: str):
 
 def _svg_response(code: str) -> Response:
     """The QR code of ``code`` as an uncached SVG response."""
-    svg = qr_svg(checkin_service.qr_payload(code))
+    svg = checkin_service.qr_svg(checkin_service.qr_payload(code))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 

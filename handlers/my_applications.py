@@ -7,7 +7,7 @@ from bot.router import Router
 from handlers import lists, texts
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
 from models import Application, ApplicationStatus
-from services import applications, wording
+from services import applications, checkin, wording
 from services.pii import mask_mobile, mask_name
 
 CANCEL_DIALOGUE = "cancel_application"
@@ -20,7 +20,7 @@ def status_text(ctx: ChatContext, application: Application) -> str:
     status = application.status
     if status == ApplicationStatus.SELECTED:
         code = applications.assign_checkin_code(ctx.session, application)
-        return texts.STATUS_SELECTED.format(code=code)
+        return texts.STATUS_SELECTED.format(code=code, url=checkin.pass_url(code, ctx.public_base_url or None))
     if status == ApplicationStatus.WAITLISTED:
         if applications.is_offered(application):
             if application.offer_expires_at > ctx.now:
@@ -155,7 +155,8 @@ def on_accept(ctx: ChatContext) -> Reply:
         return TextReply(texts.OFFER_GONE)
     return TextReply(texts.OFFER_ACCEPTED.format(title=accepted.event.title, when=wording.when(accepted.event.starts_at),
                                                  place=accepted.event.place or texts.PLACE_TBD,
-                                                 code=accepted.checkin_code))
+                                                 code=accepted.checkin_code,
+                                                 url=checkin.pass_url(accepted.checkin_code, ctx.public_base_url or None)))
 
 
 def on_decline(ctx: ChatContext) -> Reply:

@@ -196,7 +196,7 @@ MY_APPLICATIONS_TITLE = "我的报名（共 {count} 条）"
 APPLICATION_ITEM = "{when}\n{title}\n状态：{status}"
 HINT_MY_APPLICATIONS = "回复序号查看详情或取消报名。"
 NO_APPLICATIONS = "您还没有报名记录。回复【报名】查看正在报名的活动。"
-STATUS_SELECTED = "已入选（签到码 {code}）"
+STATUS_SELECTED = '已入选（签到码 {code}，<a href="{url}">点此出示入场码</a>）'
 STATUS_WAITLISTED = "候补第 {position} 位"
 STATUS_OFFERED = "候补递补：请于 {deadline} 前回复【确认参加】"
 STATUS_OFFER_LAPSED = "候补递补已逾期"
@@ -221,6 +221,7 @@ OFFER_WHICH = "您有多个待确认的候补名额。请回复【我的报名�
 OFFER_GONE = "该名额的确认时间已过或已处理。回复【我的报名】查看最新状态。"
 OFFER_ACCEPTED = (
     "已为您确认名额，您已入选！\n活动：{title}\n时间：{when}\n地点：{place}\n签到码：{code}\n"
+    '入场码：<a href="{url}">点此出示</a>\n'
     "入场时请出示签到码，并请提前 15 分钟到场。"
 )
 OFFER_DECLINED = "已放弃“{title}”的候补名额，名额将顺延给下一位候补。感谢您及时告知。"

@@ -9,6 +9,6 @@ bp = Blueprint("public", __name__, template_folder="templates")
 
 def init_app(app: Flask) -> None:
     """Register the public pages."""
-    from public import pages  # noqa: F401  (adds the routes to ``bp``)
+    from public import entry_pass, pages  # noqa: F401  (add the routes to ``bp``)
 
     app.register_blueprint(bp)

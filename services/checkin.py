@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import re
 
+import qrcode
+import qrcode.image.svg
 from sqlalchemy import func, select
 
 from models import Application, ApplicationStatus, Event
@@ -62,6 +65,21 @@ def normalise(raw: str) -> str:
     if text.startswith(QR_PREFIX):
         text = text[len(QR_PREFIX):]
     return re.sub(r"[\s\-]", "", text)
+
+
+def qr_svg(text: str) -> bytes:
+    """An SVG QR code of ``text`` (pure Python, no image library needed)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
+def pass_url(code: str, base_url: str | None = None) -> str:
+    """The citizen's entry pass: a page with the QR code and the check-in code, to show at the door."""
+    from services.events import _base
+
+    return f"{_base(base_url)}/pass/{code}"
 
 
 def qr_payload(code: str) -> str:

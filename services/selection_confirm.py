@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from models import Application, ApplicationStatus, Event, SelectionRun, SelectionStatus
-from services import audit, outbox, selection_process, wording
+from services import audit, checkin, outbox, selection_process, wording
 from services import selection_texts as texts
 from services.checkin_codes import assign_checkin_code
 from services.selection_engine import EngineError
@@ -141,7 +141,8 @@ def _notify(session, event: Event, application: Application, result: str, now: d
     when = wording.when(event.starts_at)
     if result == "selected":
         text = texts.NOTICE_SELECTED.format(title=event.title, when=when, place=event.place or "见活动详情",
-                                            code=application.checkin_code, summary=event.summary or "见活动详情")
+                                            code=application.checkin_code, summary=event.summary or "见活动详情",
+                                            pass_url=checkin.pass_url(application.checkin_code, base_url))
         label = texts.RESULT_SELECTED
     elif result == "waitlisted":
         text = texts.NOTICE_WAITLISTED.format(title=event.title, when=when, rank=application.waitlist_rank)
@@ -151,6 +152,6 @@ def _notify(session, event: Event, application: Application, result: str, now: d
         label = texts.RESULT_NOT_SELECTED
     data = {"title": wording.field(event.title), "time": wording.field(wording.when_short(event.starts_at)),
             "place": wording.field(event.place or "见活动详情"), "result": wording.field(label)}
-    payload = {"text": wording.fit_bytes(text), "template": "selection", "data": data,
-               "url": page_url(event.id, base_url)}
+    url = checkin.pass_url(application.checkin_code, base_url) if result == "selected" else page_url(event.id, base_url)
+    payload = {"text": wording.fit_bytes(text), "template": "selection", "data": data, "url": url}
     outbox.enqueue(session, citizen.openid, PURPOSES[result], f"event:{event.id}", payload, now)

@@ -49,7 +49,7 @@ def statuses(programme, db_ctx):
 def test_each_application_with_its_status(citizen, statuses):
     reply = citizen.click("MY_APPLICATIONS")
     assert reply.startswith("我的报名（共 6 条）")
-    for expected in ("状态：已报名", "状态：已入选（签到码 7KQ3MX）", "状态：候补第 3 位", "状态：未入选", "状态：已取消",
+    for expected in ("状态：已报名", "状态：已入选（签到码 7KQ3MX，<a href=\"http://127.0.0.1:8080/pass/7KQ3MX\">点此出示入场码</a>）", "状态：候补第 3 位", "状态：未入选", "状态：已取消",
                      "状态：已签到"):
         assert expected in reply
     assert citizen.say("我的报名") == reply
@@ -62,7 +62,7 @@ def test_a_selected_application_without_a_code_gets_one(citizen, statuses, db_ct
     reply = citizen.say("我的报名")
     with db_ctx() as session:
         code = session.get(Application, statuses["OD-02"]).checkin_code
-    assert code and f"已入选（签到码 {code}）" in reply
+    assert code and f"已入选（签到码 {code}，" in reply and f"/pass/{code}" in reply
 
 
 def test_detail_and_cancel_with_confirmation(citizen, statuses, db_ctx):

@@ -77,3 +77,11 @@ def test_calendar_lists_the_months_events(client, ids):
     assert client.get("/calendar?month=junk").status_code == 200
     html = client.get("/calendar?month=2027-01").get_data(as_text=True)
     assert "政策公开讲·政企连心桥宣讲" in html
+
+
+def test_entry_pass_shows_the_code_as_a_qr_and_looks_nothing_up(client):
+    page = client.get("/pass/7kq3mx")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "7KQ3MX" in body and "<svg" in body and "入场签到码" in body
+    assert client.get("/pass/<script>").status_code == 404

@@ -199,8 +199,11 @@ def test_confirm_sets_statuses_codes_ranks_notices_and_audit(session, event):
     assert [a for a in run.result["waitlist"]] == sorted(ranks, key=ranks.get) and sorted(ranks.values()) == list(range(1, 21))
     messages = session.scalars(select(OutboxMessage).where(OutboxMessage.subject == f"event:{event.id}")).all()
     assert Counter(m.purpose for m in messages) == {"selection_selected": 30, "selection_waitlisted": 20}
+    codes = {a.citizen.openid: a.checkin_code for a in chosen}
     for message in messages:
-        assert message.payload["template"] == "selection" and message.payload["url"].endswith(f"/events/{event.id}")
+        # The selected open their entry pass (QR + code) from the card; the others the event page.
+        expected = f"/pass/{codes[message.recipient]}" if message.purpose == "selection_selected" else f"/events/{event.id}"
+        assert message.payload["template"] == "selection" and message.payload["url"].endswith(expected)
         assert all(len(v) <= 20 and "\n" not in v for v in message.payload["data"].values())
     selected_text = next(m for m in messages if m.purpose == "selection_selected").payload["text"]
     assert "签到码" in selected_text
