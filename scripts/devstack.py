@@ -141,9 +141,15 @@ class Stack:
             self.redis_server.shutdown()
 
 
+def _interrupt(signum, frame) -> None:
+    """`kill` (SIGTERM) stops the children too, as Ctrl-C does: they run in their own sessions."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Run until Ctrl-C."""
     stack = Stack(instance_dir=ROOT / "instance")
+    signal.signal(signal.SIGTERM, _interrupt)
     if not shutil.which("gunicorn", path=str(Path(PY).parent)):
         print("请先运行 make setup", file=sys.stderr)
     try:
