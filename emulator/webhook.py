@@ -57,9 +57,9 @@ def encrypt(settings: WebhookSettings, xml: str) -> str:
     return PrpCrypto(key).encrypt(xml, settings.appid).decode("ascii")
 
 
-def signed_request(settings: WebhookSettings, xml: str, openid: str) -> tuple[dict[str, str], str]:
-    """Query parameters and body of one post, plain or encrypted."""
-    timestamp = str(int(time.time()))
+def signed_request(settings: WebhookSettings, xml: str, openid: str, now: float) -> tuple[dict[str, str], str]:
+    """Query parameters and body of one post, plain or encrypted, signed at the emulator's ``now``."""
+    timestamp = str(int(now))
     nonce = str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
     params = {
         "signature": sign(settings.token, timestamp, nonce),
@@ -96,11 +96,11 @@ class Attempt:
         }
 
 
-def post(settings: WebhookSettings, xml: str, openid: str) -> Attempt:
+def post(settings: WebhookSettings, xml: str, openid: str, now: float) -> Attempt:
     """Post one message; a timeout or refused connection is an attempt with ``error``."""
     if not settings.url:
         return Attempt(error="未配置 webhook 地址（EMU_WEBHOOK_URL 或 POST /_admin/webhook）")
-    params, body = signed_request(settings, xml, openid)
+    params, body = signed_request(settings, xml, openid, now)
     started = time.monotonic()
     try:
         response = requests.post(
@@ -185,7 +185,7 @@ def deliver(state: EmulatorState, fields: dict[str, Any], openid: str) -> Attemp
     """Post an event now and log it (used by the background thread)."""
     with state.lock:
         settings = WebhookSettings(**vars(state.webhook))
-    attempt = post(settings, build_xml(fields), openid)
+    attempt = post(settings, build_xml(fields), openid, state.now())
     state.add_delivery(
         {"event": fields.get("Event"), "openid": openid, "fields": fields, **attempt.to_dict()}
     )
