@@ -95,6 +95,9 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Webhook, health, console and (development only) the phone simulator."""
+    import console
+    import public
+    import simulator
     from bot import health, observability, webhook
     from bot.extensions import csrf
 
@@ -102,19 +105,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhook.bp)
     csrf.exempt(webhook.bp)
     app.register_blueprint(health.bp)
-    _optional_init(app, "console")
-    _optional_init(app, "public")
+    console.init_app(app)
+    public.init_app(app)
     if app.extensions["settings"].simulator_on:
-        _optional_init(app, "simulator")
-
-
-def _optional_init(app: Flask, package: str) -> None:
-    """Call ``package.init_app(app)`` when the package provides it."""
-    import importlib
-
-    module = importlib.import_module(package) if importlib.util.find_spec(package) else None
-    if module is not None and hasattr(module, "init_app"):
-        module.init_app(app)
+        simulator.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

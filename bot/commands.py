@@ -1,13 +1,8 @@
-"""CLI commands: ``flask demo load``, ``flask staff create``, ``flask wechat sync-menu``, ``flask workday``.
-
-Commands of other rooms (scheduler, selection, personal data) are added when
-their modules are present.
+"""CLI commands: ``flask demo load``, ``flask staff create``, ``flask wechat sync-menu``, ``flask workday``;
+``init_app`` also registers the scheduler, worker, selection and personal-data commands of the other rooms.
 """
 
 from __future__ import annotations
-
-import importlib
-import importlib.util
 
 import click
 from flask import Flask, current_app
@@ -18,15 +13,6 @@ from bot.commands_workday import workday_command
 demo_cli = AppGroup("demo", help="演示数据")
 staff_cli = AppGroup("staff", help="工作人员账号")
 wechat_cli = AppGroup("wechat", help="微信公众号")
-
-# (module, attribute) pairs contributed by other rooms; each is a click command or group.
-OPTIONAL_COMMANDS = [
-    ("scheduler.cli", "scheduler_cli"),
-    ("scheduler.cli", "worker_command"),
-    ("console.cli", "selection_cli"),
-    ("bot.commands_pii", "pii_cli"),
-]
-
 
 @demo_cli.command("load")
 def demo_load() -> None:
@@ -77,17 +63,9 @@ def sync_menu() -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for group in (demo_cli, staff_cli, wechat_cli, workday_command):
+    from bot.commands_pii import pii_cli
+    from console.cli import selection_cli
+    from scheduler.cli import scheduler_cli, worker_command
+
+    for group in (demo_cli, staff_cli, wechat_cli, workday_command, scheduler_cli, worker_command, selection_cli, pii_cli):
         app.cli.add_command(group)
-    for module_name, attribute in OPTIONAL_COMMANDS:
-        if importlib.util.find_spec(module_name.split(".")[0]) and _has_module(module_name):
-            command = getattr(importlib.import_module(module_name), attribute, None)
-            if command is not None:
-                app.cli.add_command(command)
-
-
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False

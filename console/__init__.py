@@ -2,13 +2,12 @@
 
 Views live in one module per area (auth, events, applications, checkin,
 suggestions, broadcasts, compliance, stats, audit); each adds its routes to
-``bp`` when imported. ``init_app`` imports the ones present.
+``bp`` when imported. ``init_app`` imports them all.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 
 from flask import Blueprint, Flask
 
@@ -25,8 +24,7 @@ def init_app(app: Flask) -> None:
     from console import access
 
     for name in VIEW_MODULES:
-        if importlib.util.find_spec(f"console.{name}") is not None:
-            importlib.import_module(f"console.{name}")
+        importlib.import_module(f"console.{name}")
     access.init_login(app)
     app.register_blueprint(bp)
     app.jinja_env.filters.setdefault("local", access.local_filter)

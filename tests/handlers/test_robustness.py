@@ -78,4 +78,4 @@ def test_text_with_cdata_end_is_echoed_safely(citizen, programme):
         citizen.say(answer)
     citizen.say("理由]]><b>x</b>")
     summary = citizen.say("同意")
-    assert "报名理由：理由]]＞<b>x</b>" in summary  # "]]>" would end the CDATA section
+    assert "报名理由：理由]]><b>x</b>" in summary  # the renderer splits the CDATA section around "]]>"
