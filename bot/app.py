@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     from bot import redis_conn, wechat_client
     from bot.extensions import csrf, db, login_manager, migrate
     from handlers import build_router
-    from services import pii
+    from services import pii, workdays
 
     settings = app.extensions["settings"]
     db.init_app(app)
@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     pii.configure(settings.PERSONAL_DATA_KEY, settings.SECRET_KEY)
+    workdays.default_calendar()  # holiday files are validated at start: a broken file stops the service
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
     redis_client = redis_conn.connect(settings.REDIS_URL, Path(app.instance_path))

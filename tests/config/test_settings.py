@@ -73,3 +73,18 @@ def test_a_bad_environment_stops_the_flask_cli_with_the_message(tmp_path):
     )
     assert result.returncode != 0
     assert "WECHAT_AES_KEY: 必须是 43 个字符" in result.stderr
+
+
+def test_a_broken_holiday_file_stops_start_up(tmp_path, monkeypatch):
+    from bot.app import create_app
+    from services import workdays
+
+    (tmp_path / "2027.toml").write_text('year = 2027\nsource = "国办发明电"\nworkdays = ["2027-03-03"]\n', encoding="utf-8")
+    monkeypatch.setattr(workdays, "HOLIDAYS_DIR", tmp_path)
+    workdays.default_calendar.cache_clear()
+    try:
+        with pytest.raises(workdays.ScheduleFileError) as caught:
+            create_app({"APP_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+        assert "2027.toml" in str(caught.value) and "周三" in str(caught.value)
+    finally:
+        workdays.default_calendar.cache_clear()
