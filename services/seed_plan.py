@@ -13,7 +13,9 @@ from pathlib import Path
 
 from config.settings import ROOT
 
-DEFAULT_PLAN = ROOT.parent / "shared" / "seeds" / "daxing-2024-interaction-plan.txt"
+SHARED_PLAN = ROOT.parent / "shared" / "seeds" / "daxing-2024-interaction-plan.txt"
+# A copy of the same public document (此件主动公开), so a clone without ../shared still has demo data.
+BUNDLED_PLAN = ROOT / "config" / "seeds" / "daxing-2024-interaction-plan.txt"
 
 
 @dataclass
@@ -75,4 +77,6 @@ def parse(text: str) -> Plan:
 
 def load(path: Path | None = None) -> Plan:
     """Parse the plan file (the 2024 plan by default)."""
-    return parse(Path(path or DEFAULT_PLAN).read_text(encoding="utf-8"))
+    if path is None:
+        path = SHARED_PLAN if SHARED_PLAN.exists() else BUNDLED_PLAN
+    return parse(Path(path).read_text(encoding="utf-8"))
