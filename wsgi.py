@@ -1,5 +1,5 @@
 """WSGI entry point: ``gunicorn wsgi:app``; the ``flask`` CLI finds ``app`` here."""
 
-from bot.app import create_app
+from app import create_app
 
 app = create_app()

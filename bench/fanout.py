@@ -74,7 +74,7 @@ def add_followers(base: str, openids: list[str]) -> None:
 def queue_rows(engine, openids: list[str], subject: str, now: dt.datetime) -> None:
     """One reminder row per openid, inserted in bulk."""
     from models import OutboxMessage
-    from services.outbox import message_key
+    from services.messaging.outbox import message_key
 
     payload = {"text": "【活动提醒】您入选的“政务开放日”将于10月12日 09:30举行。", "template": "reminder",
                "data": {"title": "政务开放日·医保服务", "time": "2026年10月12日 09:30", "place": "清源街道政务服务大厅"}}
@@ -170,11 +170,12 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def run(args, base: str, env: dict, workers: list[subprocess.Popen], emulator_pid: int) -> None:
-    from bot.app import create_app
+    from app.factory import create_app
     from models import db
     from scheduler import dispatch, worker
     from scheduler.client import pooled_client
-    from services import clock, delivery, outbox_store
+    from services.calendar import clock
+    from services.messaging import delivery, outbox_store
 
     app = create_app()
     with app.app_context():

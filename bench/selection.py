@@ -1,6 +1,6 @@
 """Selection benchmark: how long a draw of 30 seats takes for 300, 1,000 and 5,000 applicants.
 
-Every draw goes through the service's real path (:func:`services.selection_process.run`:
+Every draw goes through the service's real path (:func:`services.selection.process.run`:
 a child process, the time budget, the legacy fallback). Rows:
 
 * maximin as first built: the library's own per-person maximin ("逐人");
@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services import selection, selection_process  # noqa: E402
-from services.applications import CATEGORIES  # noqa: E402
-from services.streets import ALL as STREETS  # noqa: E402
+from services import selection  # noqa: E402
+from services.participation.applications import CATEGORIES  # noqa: E402
+from services.participation.streets import ALL as STREETS  # noqa: E402
+from services.selection import process as selection_process  # noqa: E402
 
 SEATS = 30
 SEED = 20261123

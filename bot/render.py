@@ -11,8 +11,8 @@ import datetime as dt
 
 from wechatpy.replies import ArticlesReply
 
-from bot.context import NewsReply, NoReply, Reply, TextReply
-from services import clock
+from handlers.chat import NewsReply, NoReply, Reply, TextReply
+from services.calendar import clock
 
 _TEXT = (
     "<xml>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[{content}]]></Content>\n"

@@ -11,15 +11,17 @@ import structlog
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.observability import DEDUP_HITS
 from bot import crypto, render
-from bot.context import ChatContext, NoReply, TextReply
 from bot.dedup import Deduplicator, message_key
-from bot.observability import DEDUP_HITS
 from bot.state import ConversationState
 from handlers import texts
+from handlers.chat import ChatContext, NoReply, TextReply
 from models import db
-from services import citizens, clock, event_cache
-from services.pii import hash_openid
+from services.calendar import clock
+from services.participation import citizens
+from services.privacy import hash_openid
+from services.programme import event_cache
 
 bp = Blueprint("wechat", __name__)
 log = structlog.get_logger("webhook")

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
+HOLIDAYS_DIR = ROOT / "config" / "holidays"
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 # WeChat's own published sample key; fine for the local emulator, never for production.
 DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -51,7 +51,7 @@ def _template_helpers() -> dict:
 
     def calendar_warnings():
         try:
-            from services import workdays
+            from services.calendar import workdays
 
             return workdays.calendar_health().get("warnings", [])
         except Exception:  # the page must render even if the calendar cannot

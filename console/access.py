@@ -8,9 +8,9 @@ from collections.abc import Callable
 from flask import Flask, abort
 from flask_login import current_user, login_required
 
-from bot.extensions import db, login_manager
+from app.extensions import db, login_manager
 from models import StaffRole, StaffUser
-from services import clock
+from services.calendar import clock
 
 ROLE_LABELS = {StaffRole.COORDINATOR: "区级协调员", StaffRole.UNIT: "单位工作人员", StaffRole.AUDITOR: "审计"}
 

@@ -12,12 +12,15 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import bp
 from console.access import actor_ip, event_or_404, may_see_personal_data, readers, writers
 from console.forms import InvitationForm, InvitationRemoveForm
 from models import Application, ApplicationStatus, Event
-from services import audit, clock, event_admin, exports, pii
+from services.admin import audit, exports
+from services.calendar import clock
+from services.privacy import pii
+from services.programme import event_admin
 
 STATUS_LABELS = {
     ApplicationStatus.APPLIED: "已报名", ApplicationStatus.SELECTED: "已入选",
@@ -31,7 +34,7 @@ EXPORT_HEADERS = ["序号", "姓名", "手机号码", "类别", "所在街道（
 def categories() -> tuple[str, ...]:
     """The applicant categories, as the citizen side defines them."""
     try:
-        from services.applications import CATEGORIES
+        from services.participation.applications import CATEGORIES
     except ImportError:  # the citizen side is not in this checkout
         CATEGORIES = ("人大代表", "政协委员", "群众代表（家长）", "群众代表（企业）", "媒体记者", "其他群众")
     return tuple(CATEGORIES)

@@ -9,11 +9,11 @@ import re
 from flask import render_template, request
 from sqlalchemy import func, select
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import roles_required
 from models import AuditLog, StaffRole
-from services import clock
+from services.calendar import clock
 
 PER_PAGE = 50
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}")

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from bot.extensions import db
+from app.extensions import db
 from console import bp
 from models import StaffUser
-from services import audit, clock, staff
+from services.admin import audit, staff
+from services.calendar import clock
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 900

@@ -6,12 +6,13 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import readers, writers
 from console.forms_staff import AUDIENCE_CHOICES, BroadcastForm, EmptyForm
 from models import BroadcastAudience, BroadcastStatus, StaffRole, Topic
-from services import broadcasts, clock
+from services.calendar import clock
+from services.messaging import broadcasts
 
 NAV.append(("console.broadcasts_list", "群发", None))
 

@@ -13,13 +13,13 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import bp
 from console.access import event_or_404, writers
 from console.forms import CheckinForm
 from models import Application, Event
-from services import checkin as checkin_service
-from services import clock
+from services.calendar import clock
+from services.participation import checkin as checkin_service
 
 QR_SALT = "checkin-qr"
 ERROR_STATUS = {checkin_service.UnknownCode: 404, checkin_service.WrongEvent: 422,

@@ -39,7 +39,8 @@ def run_command(event_id: int, seed: int | None, algorithm: str, budget: float, 
                 streets: tuple[str, ...], per_person: bool) -> None:
     """Draw the panel of EVENT_ID and print its summary."""
     from models import Event, db
-    from services import clock, selection
+    from services import selection
+    from services.calendar import clock
 
     event = db.session.get(Event, event_id)
     if event is None:
@@ -80,7 +81,7 @@ def _error_text(error: Exception) -> str:
 
 def summary_lines(run, event) -> list[str]:
     """The operator's summary of a run: seed, algorithm, counts per category and street."""
-    from services import selection_texts as texts
+    from services.selection import texts
 
     lines = [f"活动：{event.title}（编号 {event.id}）", f"运行编号：{run.id}    状态：{texts.STATUS_LABELS[run.status.value]}",
              f"种子：{run.seed}", f"待抽取席位：{run.seats}（活动席位 {event.seats}）"]

@@ -8,12 +8,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import readers, require_unit, scoped_unit_id, writers
 from console.forms_staff import ClosingForm
 from models import Event, EventStatus
-from services import clock, closing
+from services.calendar import clock
+from services.programme import closing
 
 NAV.append(("console.closing_list", "活动总结", None))
 
@@ -63,7 +64,7 @@ def closing_edit(event_id: int):
 @bp.post("/events/<int:event_id>/closing")
 @writers
 def closing_save(event_id: int):
-    """Save the closing record through services.closing; errors go back to the form as typed."""
+    """Save the closing record through services.programme.closing; errors go back to the form as typed."""
     event = _event(event_id)
     form = ClosingForm()
     if not form.validate_on_submit():

@@ -7,13 +7,14 @@ from collections import Counter
 from flask import render_template, request
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import ComplianceFilterForm
 from models import Unit
-from services import clock, deadlines, workdays
-from services.deadline_texts import SHORT_LABELS, estimated_note
+from services.calendar import clock, workdays
+from services.programme import deadlines
+from services.programme.deadline_texts import SHORT_LABELS, estimated_note
 
 NAV.append(("console.compliance_board", "合规看板", None))
 

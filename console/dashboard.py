@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from bot.extensions import db
+from app.extensions import db
 from console import bp
 from console.access import readers, scoped_unit_id
 from models import Event, EventStatus, OutboxMessage, OutboxStatus, Suggestion, SuggestionStatus
-from services import clock, deadlines
+from services.calendar import clock
+from services.programme import deadlines
 
 UPCOMING_SHOWN = 8
 

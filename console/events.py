@@ -1,6 +1,6 @@
 """Event pages: list, calendar, create, edit, publish (with the announcement preview), cancel, postpone.
 
-Views validate forms and call ``services.event_admin``; its typed errors become
+Views validate forms and call ``services.programme.event_admin``; its typed errors become
 form errors or flashed messages. Unit staff see and change only their unit's
 events (another unit's event answers 403); auditors read only.
 """
@@ -16,12 +16,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import event_or_404, readers, scoped_unit_id, writers
 from console.forms import KIND_CHOICES, MODE_CHOICES, CancelForm, EventForm, PostponeForm, PublishForm
 from models import Event, EventStatus, StaffRole, Topic, Unit
-from services import clock, event_admin, workdays
+from services.calendar import clock, workdays
+from services.programme import event_admin
 
 log = structlog.get_logger("console.events")
 NAV.append(("console.events", "活动管理", None))

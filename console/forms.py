@@ -1,7 +1,7 @@
 """WTForms forms of the console's event, application, selection, check-in and audit pages.
 
 Forms only check shapes (required, lengths, number ranges); the rules that involve
-several fields or the calendar live in ``services.event_admin`` and come back as
+several fields or the calendar live in ``services.programme.event_admin`` and come back as
 typed errors, which the views attach to the fields here.
 """
 

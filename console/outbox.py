@@ -8,12 +8,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import coordinators, readers
 from console.forms_staff import EmptyForm
 from models import Application, Broadcast, Event, OutboxMessage, OutboxStatus, StaffRole, Suggestion
-from services import audit, clock, delivery, pii
+from services.admin import audit
+from services.calendar import clock
+from services.messaging import delivery
+from services.privacy import pii
 
 NAV.append(("console.outbox_failures", "发送失败", None))
 
@@ -101,7 +104,7 @@ def outbox_failures():
 
 
 def _retry_failed(ids: list[int], now) -> int:
-    """Put final failures back to pending through services.delivery; one audit entry per row.
+    """Put final failures back to pending through services.messaging.delivery; one audit entry per row.
 
     A row another coordinator already retried (now pending or sent) is skipped. The row
     keeps its key (and a mass send its clientmsgid), so a retry never becomes a second message.

@@ -15,14 +15,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.extensions import db
+from app.extensions import db
 from console import bp
 from console.access import event_or_404, readers, writers
 from console.applications import categories, shown_mobile, shown_name
 from console.forms import ConfirmForm, DrawForm
 from models import Application, Event, SelectionRun, SelectionStatus
-from services import checkin, clock, deadlines, selection
-from services import selection_texts as texts
+from services import selection
+from services.calendar import clock
+from services.participation import checkin
+from services.programme import deadlines
+from services.selection import texts
 
 RUNNING = (SelectionStatus.QUEUED, SelectionStatus.RUNNING)
 

@@ -6,12 +6,13 @@ from flask import Response, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import StatsFilterForm
 from models import Unit
-from services import clock, exports, stats
+from services.admin import exports, stats
+from services.calendar import clock
 
 NAV.append(("console.stats_page", "统计", None))
 

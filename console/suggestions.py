@@ -2,7 +2,7 @@
 
 Unit staff see the suggestions about their unit's events and the general ones assigned
 to their unit; coordinators see all and assign general suggestions to a unit. Replies
-go through ``services.suggestions.reply``, which queues the push to the citizen.
+go through ``services.participation.suggestions.reply``, which queues the push to the citizen.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from bot.extensions import db
+from app.extensions import db
 from console import NAV, bp
 from console.access import coordinators, readers, scoped_unit_id, writers
 from console.forms_staff import (
@@ -26,7 +26,9 @@ from console.forms_staff import (
     SuggestionFilterForm,
 )
 from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit
-from services import clock, stats, suggestions
+from services.admin import stats
+from services.calendar import clock
+from services.participation import suggestions
 
 NAV.append(("console.suggestions_inbox", "意见建议", None))
 

@@ -7,9 +7,9 @@ on the outbox row with that message id. They get no reply.
 
 from __future__ import annotations
 
-from bot.context import ChatContext, NoReply, Reply
-from bot.router import Router
-from services import delivery
+from handlers.chat import ChatContext, NoReply, Reply
+from handlers.router import Router
+from services.messaging import delivery
 
 
 def on_job_finished(ctx: ChatContext) -> Reply:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from bot.context import ChatContext, Reply, TextReply
 from bot.state import StateUnavailable
 from handlers import texts
+from handlers.chat import ChatContext, Reply, TextReply
 
 Handler = Callable[[ChatContext], Reply]
 Step = Callable[[ChatContext], Reply]

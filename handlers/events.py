@@ -1,6 +1,6 @@
 """Browsing: upcoming events, by topic, policy lectures, and one event's full announcement.
 
-The chat reads the programme from :mod:`services.event_cache` (a snapshot
+The chat reads the programme from :mod:`services.programme.event_cache` (a snapshot
 invalidated whenever an event, topic or unit is written) instead of the
 database; the texts derived from it are memoised on the snapshot. The
 application window is worked out at each call, so its wording changes on time.
@@ -8,13 +8,14 @@ application window is worked out at each call, so its wording changes on time.
 
 from __future__ import annotations
 
-from bot.context import ChatContext, Reply, TextReply
-from bot.router import Router
 from handlers import lists, texts
+from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import leaving
+from handlers.router import Router
 from models import Event, EventKind
-from services import event_cache, events, wording
-from services.events import VISIBLE, WindowState
+from services.messaging import wording
+from services.programme import event_cache, events
+from services.programme.events import VISIBLE, WindowState
 
 
 def catalog(ctx: ChatContext) -> event_cache.Catalog:
@@ -85,7 +86,7 @@ def show_event(ctx: ChatContext, event_id: int) -> Reply:
 
 
 def _public(ctx: ChatContext, event_id: int):
-    """The snapshot's event if it is public, as ``services.events.get`` decides; EventNotFound otherwise."""
+    """The snapshot's event if it is public, as ``services.programme.events.get`` decides; EventNotFound otherwise."""
     event = catalog(ctx).events.get(event_id)
     if event is None or event.status not in VISIBLE:
         raise events.EventNotFound(event_id)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.context import ChatContext, NoReply, Reply, TextReply
-from bot.router import Router
 from handlers import texts
+from handlers.chat import ChatContext, NoReply, Reply, TextReply
 from handlers.dialogue import leaving
-from services import citizens, subscriptions
+from handlers.router import Router
+from services.participation import citizens, subscriptions
 
 
 def on_help(ctx: ChatContext) -> Reply:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.context import ChatContext, Reply, TextReply
-from bot.router import Router
 from handlers import lists, texts
+from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
+from handlers.router import Router
 from models import Application, ApplicationStatus
-from services import applications, checkin, wording
-from services.pii import mask_mobile, mask_name
+from services.messaging import wording
+from services.participation import applications, checkin, checkin_codes, waitlist
+from services.privacy import mask_mobile, mask_name
 
 CANCEL_DIALOGUE = "cancel_application"
 YES = {"1", "确认", "确认取消", "是", "确定"}
@@ -19,14 +20,14 @@ def status_text(ctx: ChatContext, application: Application) -> str:
     """The status as a citizen reads it, with the check-in code of a selected one."""
     status = application.status
     if status == ApplicationStatus.SELECTED:
-        code = applications.assign_checkin_code(ctx.session, application)
+        code = checkin_codes.assign_checkin_code(ctx.session, application)
         return texts.STATUS_SELECTED.format(code=code, url=checkin.pass_url(code, ctx.public_base_url or None))
     if status == ApplicationStatus.WAITLISTED:
-        if applications.is_offered(application):
+        if waitlist.is_offered(application):
             if application.offer_expires_at > ctx.now:
                 return texts.STATUS_OFFERED.format(deadline=wording.when(application.offer_expires_at))
             return texts.STATUS_OFFER_LAPSED
-        return texts.STATUS_WAITLISTED.format(position=applications.waitlist_position(ctx.session, application))
+        return texts.STATUS_WAITLISTED.format(position=waitlist.waitlist_position(ctx.session, application))
     return wording.APPLICATION_STATUS_LABELS[status.value]
 
 
@@ -70,7 +71,7 @@ def _blocks(ctx: ChatContext, application_id: int) -> list[str]:
     )]
     if application.status == ApplicationStatus.SELECTED:
         blocks.append(texts.CHECKIN_HINT)
-    if applications.is_offered(application) and application.offer_expires_at > ctx.now:
+    if waitlist.is_offered(application) and application.offer_expires_at > ctx.now:
         blocks.append(texts.OFFER_ACTIONS.format(deadline=wording.when(application.offer_expires_at)))
     elif application.status in applications.ACTIVE and ctx.now < event.starts_at:
         blocks.append(texts.CANCEL_ACTION)
@@ -141,7 +142,7 @@ def on_cancel_dialogue(ctx: ChatContext) -> Reply:
 
 def _offer(ctx: ChatContext) -> Application | None:
     focused = lists.focus(ctx, "application") if ctx.state.available else None
-    return applications.active_offer(ctx.session, ctx.openid, ctx.now, focused)
+    return waitlist.active_offer(ctx.session, ctx.openid, ctx.now, focused)
 
 
 def on_accept(ctx: ChatContext) -> Reply:
@@ -150,8 +151,8 @@ def on_accept(ctx: ChatContext) -> Reply:
     if offer is None:
         return TextReply(_no_offer_text(ctx))
     try:
-        accepted = applications.accept_offer(ctx.session, ctx.openid, offer.id, ctx.now)
-    except applications.NoOffer:
+        accepted = waitlist.accept_offer(ctx.session, ctx.openid, offer.id, ctx.now)
+    except waitlist.NoOffer:
         return TextReply(texts.OFFER_GONE)
     return TextReply(texts.OFFER_ACCEPTED.format(title=accepted.event.title, when=wording.when(accepted.event.starts_at),
                                                  place=accepted.event.place or texts.PLACE_TBD,
@@ -165,14 +166,14 @@ def on_decline(ctx: ChatContext) -> Reply:
     if offer is None:
         return TextReply(_no_offer_text(ctx))
     try:
-        declined = applications.decline_offer(ctx.session, ctx.openid, offer.id, ctx.now)
-    except applications.NoOffer:
+        declined = waitlist.decline_offer(ctx.session, ctx.openid, offer.id, ctx.now)
+    except waitlist.NoOffer:
         return TextReply(texts.OFFER_GONE)
     return TextReply(texts.OFFER_DECLINED.format(title=declined.event.title))
 
 
 def _no_offer_text(ctx: ChatContext) -> str:
-    return texts.OFFER_WHICH if len(applications.open_offers(ctx.session, ctx.openid, ctx.now)) > 1 else texts.NO_OFFER
+    return texts.OFFER_WHICH if len(waitlist.open_offers(ctx.session, ctx.openid, ctx.now)) > 1 else texts.NO_OFFER
 
 
 def register(router: Router) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.context import ChatContext, Reply, TextReply
-from bot.router import Router
 from handlers import texts
+from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import leaving, needs_state
-from services import clock, mydata, wording
-from services.pii import mask_mobile, mask_name
+from handlers.router import Router
+from services.calendar import clock
+from services.messaging import wording
+from services.privacy import mask_mobile, mask_name, mydata
 
 DIALOGUE = "erase"
 CONFIRM = {"确认删除"}

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import functools
 
-from bot.context import ChatContext, Reply, TextReply
-from bot.router import Router
 from handlers import lists, texts
+from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
 from handlers.events import render_events
 from handlers.my_applications import status_text
+from handlers.router import Router
 from models import ApplicationStatus
-from services import applications, events, streets, wording
-from services.events import WindowState
-from services.pii import mask_mobile, mask_name
+from services.messaging import wording
+from services.participation import applications, streets
+from services.privacy import mask_mobile, mask_name
+from services.programme import events
+from services.programme.events import WindowState
 
 DIALOGUE = "apply"
 YES = {"1", "确认", "提交", "确认提交", "是", "好", "好的", "确定"}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.context import ChatContext, Reply, TextReply
-from bot.router import Router
 from handlers import lists, texts
+from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import leaving
+from handlers.router import Router
 from models import Topic
-from services import subscriptions
+from services.participation import subscriptions
 
 
 def on_subscriptions(ctx: ChatContext, lead: str = "") -> Reply:

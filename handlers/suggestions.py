@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from bot.context import ChatContext, Reply, TextReply
-from bot.router import Router
 from handlers import lists, texts
+from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import KEYWORDS, ask_again, leaving, needs_state, run_steps
+from handlers.router import Router
 from models import Event, Suggestion
-from services import clock, events, suggestions, wording
+from services.calendar import clock
+from services.messaging import wording
+from services.participation import suggestions
+from services.programme import events
 
 DIALOGUE = "suggest"
 GENERAL = {"0", "０", "一般", "一般性建议", "其他"}

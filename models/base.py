@@ -29,7 +29,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; use services.clock")
+            raise ValueError("naive datetime given to a UTC column; use services.calendar.clock")
         return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:

@@ -1,7 +1,7 @@
 """Column types for personal data: values are encrypted at rest.
 
 The cipher (Fernet keys from ``PERSONAL_DATA_KEY``) is installed once at start by
-``services.pii.configure``; the database file never holds a name or mobile in clear.
+``models.cipher.configure``; the database file never holds a name or mobile in clear.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
-from services import pii
+from models import cipher
 
 
 class EncryptedText(TypeDecorator):
@@ -21,9 +21,9 @@ class EncryptedText(TypeDecorator):
     def process_bind_param(self, value: str | None, dialect) -> str | None:
         if value is None:
             return None
-        return pii.encrypt(value)
+        return cipher.encrypt(value)
 
     def process_result_value(self, value: str | None, dialect) -> str | None:
         if value is None:
             return None
-        return pii.decrypt(value)
+        return cipher.decrypt(value)

@@ -12,7 +12,7 @@ from flask import abort, render_template
 from markupsafe import Markup
 
 from public import bp
-from services import checkin
+from services.participation import checkin
 
 CODE = re.compile(r"[A-Z0-9]{4,12}")
 

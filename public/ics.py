@@ -8,7 +8,8 @@ from icalendar import Alarm, Calendar
 from icalendar import Event as CalendarEvent
 
 from models import Event
-from services import clock, wording
+from services.calendar import clock
+from services.messaging import wording
 
 REMINDER_BEFORE = dt.timedelta(hours=2)
 

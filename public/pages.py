@@ -1,4 +1,4 @@
-"""The public pages: read-only views over :mod:`services.events`."""
+"""The public pages: read-only views over :mod:`services.programme.events`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from flask import Response, abort, current_app, render_template, request
 from models import db
 from public import bp
 from public.ics import event_calendar
-from services import clock, events, wording
+from services.calendar import clock
+from services.messaging import wording
+from services.programme import events
 
 
 def _base_url() -> str:

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from services import clock
+from services.calendar import clock
 
 scheduler_cli = AppGroup("scheduler", help="定时任务：活动提醒、期限提醒、消息发送")
 
@@ -49,7 +49,7 @@ def tick_command(at: str, to_queue: bool) -> None:
 def plan_command(days: int) -> None:
     """Print what will be sent when over the next --days days."""
     from models import db
-    from services import reminders, send_plan
+    from services.messaging import reminders, send_plan
 
     settings = current_app.extensions["settings"]
     now = clock.now()

@@ -25,7 +25,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from bot.wechat_client import SharedTokenClient
+from services.messaging.wechat_client import SharedTokenClient
 
 
 class PooledClient(SharedTokenClient):

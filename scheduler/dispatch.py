@@ -20,7 +20,7 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from services import delivery
+from services.messaging import delivery
 
 WORKER_KEY = "delivery:worker:{}"
 JOB_TIMEOUT = 600  # seconds; a batch normally takes well under a minute
@@ -33,7 +33,7 @@ RESULT_TTL = 60  # seconds a finished job is remembered; then its unsent rows ar
 
 def queue_connection(app) -> redis.Redis:
     """A Redis client for RQ: the app's server, without the webhook's short socket timeout."""
-    from bot.redis_conn import redis_url_of
+    from app.redis_conn import redis_url_of
 
     if "delivery_redis" not in app.extensions:
         settings = app.extensions["settings"]

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler import dispatch
-from services import delivery, reminders
+from services.messaging import delivery, reminders
+from services.participation import waitlist
 
 
 @dataclass
@@ -73,16 +74,15 @@ def overdue_digest(ctx: JobContext) -> str:
 
 def waitlist_offers(ctx: JobContext) -> str:
     """Offers not answered by their deadline pass to the next person waiting."""
-    from services import applications
 
-    expired = applications.expire_offers(ctx.session, ctx.now)
+    expired = waitlist.expire_offers(ctx.session, ctx.now)
     ctx.session.commit()
     return len(expired), f"候补递补过期 {len(expired)} 条"
 
 
 def personal_data_retention(ctx: JobContext) -> str:
     """Applicants' personal fields are erased RETENTION_DAYS after their event."""
-    from services import retention
+    from services.privacy import retention
 
     result = retention.erase_expired(ctx.session, ctx.now, ctx.settings.RETENTION_DAYS)
     return result["applications"] + result["suggestions"], (

@@ -21,7 +21,7 @@ import structlog
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.jobs import JOBS, JobContext, JobDefinition
-from services import clock
+from services.calendar import clock
 
 log = structlog.get_logger("scheduler")
 

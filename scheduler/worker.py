@@ -8,11 +8,11 @@ threads that send side by side; the job returns as soon as its rows are
 queued in the pool, so the next batch arrives before the threads run dry.
 Each thread claims its row, calls WeChat and records the result; the claims
 and results of all threads are committed together by one writer thread
-(:class:`services.outbox_store.GroupCommitStore`). More workers (processes,
+(:class:`services.messaging.outbox_store.GroupCommitStore`). More workers (processes,
 machines) scale out on the same queue.
 
 The worker beats ``delivery:worker:<name>`` in Redis; the scheduler recovers
-rows held by a worker whose beat stopped (see :mod:`services.delivery`).
+rows held by a worker whose beat stopped (see :mod:`services.messaging.delivery`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, event
 
 from scheduler import dispatch
 from scheduler.client import pooled_client
-from services import delivery, outbox_store
+from services.messaging import delivery, outbox_store
 
 log = structlog.get_logger("worker")
 
@@ -127,7 +127,7 @@ def deliver_batch(ids: list[int]) -> int:
 
 def _start_pool_from_app() -> None:
     global _pool
-    from bot.app import create_app
+    from app.factory import create_app
 
     app = create_app()
     _pool = DeliveryPool(app, worker_name()).start()

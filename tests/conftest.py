@@ -45,7 +45,7 @@ def redis_client(redis_server):
 
 def make_test_app(tmp_path: Path, redis_url: str, **overrides):
     """An app on a fresh SQLite file with the schema created."""
-    from bot.app import create_app
+    from app.factory import create_app
     from models import db
 
     config = {
@@ -181,7 +181,7 @@ def wechat(client):
 @pytest.fixture
 def fixed_now():
     """Pin the clock to a Monday morning in Beijing (2026-11-23 09:00)."""
-    from services import clock
+    from services.calendar import clock
 
     moment = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
     with clock.frozen(moment) as frozen:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services import clock, demo, staff
+from app import demo
+from services.admin import staff
+from services.calendar import clock
 
 
 def _users(app):

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.postgres
 
 
 def test_upgrade_creates_the_models_schema(tmp_path, redis_server, database_url):
-    from bot.app import create_app
+    from app.factory import create_app
 
     app = create_app({"APP_ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": redis_server})
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])

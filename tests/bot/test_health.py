@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import clock
+from services.calendar import clock
 
 
 def test_healthy(client, redis_client):
@@ -28,7 +28,7 @@ def test_database_down_is_503(tmp_path, redis_server, redis_client):
 
 
 def _app_with_unreachable_database(tmp_path, redis_url):
-    from bot.app import create_app
+    from app.factory import create_app
 
     return create_app({
         "APP_ENV": "test", "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "REDIS_URL": redis_url,

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.context import TextReply
 from bot.crypto import url_signature
 from handlers import texts
+from handlers.chat import TextReply
 from models import Citizen, InboundMessage
 from tests import wechat_helpers as wx
 from tests.conftest import TEST_TOKEN, WeChat, make_test_app

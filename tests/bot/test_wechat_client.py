@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.wechat_client import SharedTokenClient, WeChatClientException
+from services.messaging.wechat_client import SharedTokenClient, WeChatClientException
 from tests.emulator.helpers import start_emulator
 
 ROOT = Path(__file__).resolve().parents[2]

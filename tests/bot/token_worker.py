@@ -7,7 +7,7 @@ import time
 
 import redis
 
-from bot.wechat_client import SharedTokenClient
+from services.messaging.wechat_client import SharedTokenClient
 
 
 def main(api_base: str, redis_url: str, calls: int, start_at: float) -> None:

@@ -76,8 +76,8 @@ def test_a_bad_environment_stops_the_flask_cli_with_the_message(tmp_path):
 
 
 def test_a_broken_holiday_file_stops_start_up(tmp_path, monkeypatch):
-    from bot.app import create_app
-    from services import workdays
+    from app.factory import create_app
+    from services.calendar import workdays
 
     (tmp_path / "2027.toml").write_text('year = 2027\nsource = "国办发明电"\nworkdays = ["2027-03-03"]\n', encoding="utf-8")
     monkeypatch.setattr(workdays, "HOLIDAYS_DIR", tmp_path)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from services import clock
+from services.calendar import clock
 
 CONSOLE_NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=clock.SHANGHAI)
 UNIT_A = "采育镇"
@@ -59,8 +59,9 @@ def console_now():
 @pytest.fixture
 def console_data(app, console_now) -> ConsoleData:
     """Demo data plus one staff account per role."""
+    from app import demo
     from models import Event, Unit, db
-    from services import demo, staff
+    from services.admin import staff
 
     with app.app_context():
         demo.load(db.session, console_now)

@@ -87,8 +87,10 @@ def test_audit_log_filters(app, login_as, console_data):
 
 def test_a_post_without_csrf_token_is_refused(tmp_path, redis_server, redis_client, console_now):
     """With CSRF on (as in production), a form post without the token is refused and changes nothing."""
+    from app import demo
     from models import Event, db
-    from services import clock, demo, staff
+    from services.admin import staff
+    from services.calendar import clock
 
     app = make_test_app(tmp_path, redis_server, WTF_CSRF_ENABLED=True)
     with app.app_context():

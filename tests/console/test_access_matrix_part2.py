@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from models import Broadcast, OutboxMessage, db
-from services import broadcasts, clock, outbox, suggestions
+from services.calendar import clock
+from services.messaging import broadcasts, outbox
+from services.participation import suggestions
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Application, ApplicationStatus, AuditLog, db
-from services import exports
+from services.admin import exports
 
 
 def test_table_filters_and_counts(login_as, console_data, make_applicants):

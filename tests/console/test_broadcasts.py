@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Broadcast, BroadcastStatus, Citizen, OutboxMessage, OutboxStatus, StaffUser, db
-from services import broadcasts, clock
+from services.calendar import clock
+from services.messaging import broadcasts
 
 
 def _draft(client, **fields):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import Application, ApplicationStatus, AuditLog, db
-from services import checkin, clock
+from services.calendar import clock
+from services.participation import checkin
 
 
 def _selected(app, event_id, make_applicants, n=2) -> list[str]:
@@ -98,7 +99,7 @@ def test_qr_codes_for_staff_and_the_citizen(app, login_as, console_data, make_ap
 
 
 def test_codes_can_be_generated_for_late_invitations(app, login_as, console_data):
-    from services import event_admin
+    from services.programme import event_admin
 
     with app.app_context():
         event_admin.add_invitation(db.session, console_data.event_a_id, "钱邀请", "", "媒体记者", "", None, clock.now())

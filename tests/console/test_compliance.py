@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from models import Application, ApplicationStatus, AuditLog, Event, EventKind, EventStatus, db
-from services import clock
+from services.calendar import clock
 
 # Thursday before the 2026 Spring Festival: the 5th working day after is 2026-02-26
 # (02-13 Fri, 02-14 Sat make-up day, holiday until 02-23, then 02-24, 02-25, 02-26).

@@ -1,10 +1,9 @@
-"""Event pages and services.event_admin: create, edit, publish rules, cancel and postpone notices."""
+"""Event pages and services.programme.event_admin: create, edit, publish rules, cancel and postpone notices."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from models import (
@@ -20,7 +19,9 @@ from models import (
     Topic,
     db,
 )
-from services import clock, deadlines, event_admin, outbox
+from services.calendar import clock
+from services.messaging import outbox
+from services.programme import deadlines, event_admin
 
 
 def form_data(**overrides) -> dict:
@@ -92,7 +93,6 @@ def test_incomplete_livestream_announcement_is_refused(app, login_as, console_da
 
 
 def test_publishing_in_time_notifies_topic_followers(app, login_as, console_data):
-    pytest.importorskip("services.events")
     with app.app_context():
         topic = db.session.scalar(select(Topic).order_by(Topic.id))
         citizen = Citizen(openid="o_follower", created_at=clock.now(), topics=[topic])

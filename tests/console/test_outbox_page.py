@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import AuditLog, OutboxMessage, OutboxStatus, db
-from services import clock, outbox
+from services.calendar import clock
+from services.messaging import outbox
 
 
 def _failed(app, recipient: str, subject: str, code: int, error: str, purpose: str = "reminder") -> int:

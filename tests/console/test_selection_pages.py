@@ -7,7 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from models import Application, ApplicationStatus, AuditLog, OutboxMessage, SelectionRun, db
-from services import clock, event_admin, selection
+from services import selection
+from services.calendar import clock
+from services.programme import event_admin
 
 
 def _invite(app, event_id, n=2):

@@ -9,7 +9,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Application, ApplicationStatus, AuditLog, Event, db
-from services import clock, stats, suggestions
+from services.admin import stats
+from services.calendar import clock
+from services.participation import suggestions
 
 
 def _setup(app, console_data, make_applicants) -> None:

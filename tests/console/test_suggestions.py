@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from models import AuditLog, OutboxMessage, Suggestion, SuggestionStatus, db
-from services import clock, suggestions
+from services.calendar import clock
+from services.participation import suggestions
 
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>停车位太少"
 

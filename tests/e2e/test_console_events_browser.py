@@ -22,7 +22,8 @@ APPLY_SCRIPT = """
 import json, sys
 from wsgi import app
 from models import db
-from services import applications, clock, streets
+from services.calendar import clock
+from services.participation import applications, streets
 event_id, openids = int(sys.argv[1]), json.loads(sys.argv[2])
 with app.app_context():
     for i, openid in enumerate(openids):

@@ -16,8 +16,8 @@ _create_times = itertools.count(1_800_000_000)
 @pytest.fixture
 def programme(app, fixed_now):
     """The 2024 programme loaded as demo data, dated from the fixed Monday; event ids by code."""
+    from app import demo
     from models import Event, db
-    from services import demo
 
     with app.app_context():
         demo.load(db.session, fixed_now)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from handlers import texts
 from handlers.registration import privacy_notice
 from models import Application, ApplicationStatus, Citizen, Event
-from services import clock
+from services.calendar import clock
 
 STEPS = [  # (answer, what the next question starts with)
     ("1", "您正在报名：政务开放日·政务服务体验（开放点1）"),

@@ -146,8 +146,8 @@ def test_every_list_and_detail_reply_fits_wechat_limit(citizen, programme):
 @pytest.fixture
 def app_without_redis(tmp_path, fixed_now):
     app = make_test_app(tmp_path, "unix:///nonexistent/redis.sock")
+    from app import demo
     from models import db
-    from services import demo
 
     with app.app_context():
         demo.load(db.session, fixed_now)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from handlers import texts
 from models import Application, ApplicationStatus, Citizen, Event, OutboxMessage
-from services import clock
+from services.calendar import clock
 from tests.conftest import WeChat
 from tests.handlers.conftest import Person
 

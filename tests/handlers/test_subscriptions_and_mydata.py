@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from handlers import texts
 from models import Application, Citizen, Event, OutboxMessage, OutboxStatus, Suggestion
-from services import events
+from services.programme import events
 from tests.handlers.test_apply import STEPS
 
 

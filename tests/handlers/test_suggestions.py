@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from handlers import texts
 from models import Adoption, Suggestion
-from services import clock, suggestions
+from services.calendar import clock
+from services.participation import suggestions
 
 IDEA = "建议在政务服务大厅增加老年人专用窗口，并提供大字版办事指南。"
 

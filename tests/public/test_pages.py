@@ -8,8 +8,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from app import demo
 from models import Event, EventStatus, db
-from services import clock, demo
+from services.calendar import clock
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
 

@@ -12,8 +12,10 @@ SECRETS = {"SECRET_KEY": "probe-secret-key-0123456789abcdef", "WECHAT_SECRET": "
 
 
 def main(redis_url: str) -> None:
+    from app import demo
     from models import db
-    from services import clock, demo, staff
+    from services.admin import staff
+    from services.calendar import clock
 
     directory = Path(tempfile.mkdtemp())
     app = make_test_app(directory, redis_url, **SECRETS)

@@ -11,9 +11,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from app import demo
 from models import Application, ApplicationStatus, Citizen, Event
-from services import applications, clock, demo
-from services.waitlist import NoOffer
+from services.calendar import clock
+from services.participation import applications, waitlist
+from services.participation.waitlist import NoOffer
 from tests import wechat_helpers as wx
 from tests.conftest import WeChat, make_test_app
 
@@ -126,7 +128,7 @@ def test_concurrent_cancellations_and_acceptances_never_give_a_seat_twice(wide_a
             while time.monotonic() < deadline:
                 with wide_app.app_context():
                     try:
-                        applications.accept_offer(db.session, openid, application_id, clock.now())
+                        waitlist.accept_offer(db.session, openid, application_id, clock.now())
                         db.session.commit()
                         return
                     except NoOffer:

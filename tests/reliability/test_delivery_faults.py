@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from models import OutboxMessage, OutboxStatus, db
 from scheduler import worker
-from services import clock, delivery
+from services.calendar import clock
+from services.messaging import delivery
 from tests.scheduler.fixtures import app_on_emulator, running_emulator
 from tests.services.test_delivery import NOW, REMINDER, queue
 

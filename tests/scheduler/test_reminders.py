@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from models import EventMode, OutboxMessage, OutboxStatus, StaffRole, db
-from services import clock, reminders, send_plan
-from services.reminders import ReminderSettings
+from services.calendar import clock
+from services.messaging import reminders, send_plan
+from services.messaging.reminders import ReminderSettings
 from tests.scheduler.fixtures import beijing, make_event, make_participant, make_staff, make_unit
 
 CFG = ReminderSettings(public_base_url="https://zm.example.gov.cn")

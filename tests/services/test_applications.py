@@ -1,4 +1,4 @@
-"""services.applications and the waiting list, with a fixed ``now``; concurrency with real threads."""
+"""services.participation.applications and the waiting list, with a fixed ``now``; concurrency with real threads."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app import demo
 from models import Application, ApplicationStatus, Citizen, Event, OutboxMessage, db
-from services import applications, clock, demo, events
-from services.applications import CHECKIN_ALPHABET
+from services.calendar import clock
+from services.participation import applications, checkin_codes, waitlist
+from services.participation.checkin_codes import CHECKIN_ALPHABET
+from services.programme import events
 
 pytestmark = pytest.mark.postgres  # also run on PostgreSQL with TEST_DATABASE=postgresql
 
@@ -85,7 +88,7 @@ def test_categories_by_number_and_name():
 
 
 def test_streets():
-    from services import streets
+    from services.participation import streets
 
     assert len(streets.STREETS) == 8 and len(streets.TOWNS) == 14
     assert applications.clean_street("兴丰") == "兴丰街道"
@@ -158,11 +161,11 @@ def full_event(session, seats: int = 2, waiting: int = 3) -> tuple[int, list[App
 
 def test_a_selected_citizen_who_cancels_frees_the_seat_for_the_first_waiting(session):
     eid, selected, waiting = full_event(session)
-    assert applications.waitlist_position(session, waiting[1]) == 2
+    assert waitlist.waitlist_position(session, waiting[1]) == 2
     outcome = applications.cancel(session, "o_sel0", selected[0].id, NOW)
     assert outcome.freed_seat and [a.id for a in outcome.offers] == [waiting[0].id]
     assert waiting[0].offer_expires_at == NOW + dt.timedelta(hours=24)
-    assert applications.waitlist_position(session, waiting[1]) == 1
+    assert waitlist.waitlist_position(session, waiting[1]) == 1
     message = session.scalars(select(OutboxMessage)).one()
     assert (message.recipient, message.purpose, message.subject) == ("o_wait0", "waitlist_offer", f"application:{waiting[0].id}")
     assert "确认参加" in message.payload["text"] and message.payload["template"] == "selection"
@@ -172,17 +175,17 @@ def test_a_selected_citizen_who_cancels_frees_the_seat_for_the_first_waiting(ses
 def test_accepting_an_offer_selects_with_a_checkin_code(session):
     eid, selected, waiting = full_event(session)
     applications.cancel(session, "o_sel0", selected[0].id, NOW)
-    accepted = applications.accept_offer(session, "o_wait0", waiting[0].id, NOW + dt.timedelta(hours=1))
+    accepted = waitlist.accept_offer(session, "o_wait0", waiting[0].id, NOW + dt.timedelta(hours=1))
     assert accepted.status == ApplicationStatus.SELECTED and accepted.offer_expires_at is None
     assert len(accepted.checkin_code) == 6 and set(accepted.checkin_code) <= set(CHECKIN_ALPHABET)
-    with pytest.raises(applications.NoOffer):
-        applications.accept_offer(session, "o_wait0", waiting[0].id, NOW)
+    with pytest.raises(waitlist.NoOffer):
+        waitlist.accept_offer(session, "o_wait0", waiting[0].id, NOW)
 
 
 def test_declining_passes_the_seat_on(session):
     eid, selected, waiting = full_event(session)
     applications.cancel(session, "o_sel0", selected[0].id, NOW)
-    applications.decline_offer(session, "o_wait0", waiting[0].id, NOW)
+    waitlist.decline_offer(session, "o_wait0", waiting[0].id, NOW)
     assert waiting[0].status == ApplicationStatus.CANCELLED
     assert waiting[1].offer_expires_at is not None
 
@@ -191,16 +194,16 @@ def test_expired_offers_pass_the_seat_on_and_say_so(session):
     eid, selected, waiting = full_event(session)
     applications.cancel(session, "o_sel0", selected[0].id, NOW)
     later = NOW + dt.timedelta(hours=25)
-    with pytest.raises(applications.NoOffer) as caught:
-        applications.accept_offer(session, "o_wait0", waiting[0].id, later)
+    with pytest.raises(waitlist.NoOffer) as caught:
+        waitlist.accept_offer(session, "o_wait0", waiting[0].id, later)
     assert caught.value.expired
-    expired = applications.expire_offers(session, later)
+    expired = waitlist.expire_offers(session, later)
     assert [a.id for a in expired] == [waiting[0].id]
     assert waiting[0].status == ApplicationStatus.NOT_SELECTED
     assert waiting[1].offer_expires_at == later + dt.timedelta(hours=24)
     purposes = sorted(m.purpose for m in session.scalars(select(OutboxMessage)))
     assert purposes == ["waitlist_offer", "waitlist_offer", "waitlist_offer_expired"]
-    assert applications.expire_offers(session, later) == []
+    assert waitlist.expire_offers(session, later) == []
 
 
 def test_offer_deadline_never_passes_the_last_moment_before_the_event(session):
@@ -219,7 +222,7 @@ def test_no_offer_to_a_citizen_who_unfollowed(session):
 
 
 def test_checkin_codes_avoid_ambiguous_characters():
-    codes = {applications.generate_checkin_code() for _ in range(2000)}
+    codes = {checkin_codes.generate_checkin_code() for _ in range(2000)}
     # Random codes may collide (about 0.3 % of runs have one pair); uniqueness is the database's job.
     assert len(codes) >= 1995
     assert not set("".join(codes)) & set("0O1IL")
@@ -283,7 +286,7 @@ def test_the_same_application_cancelled_twice_at_once_frees_one_seat(app, sessio
 
 def test_an_offer_claimed_by_a_concurrent_transaction_moves_on_to_the_next(session, monkeypatch):
     """The conditional UPDATE's row count decides: a candidate taken meanwhile is skipped."""
-    from services import waitlist
+    from services.participation import waitlist
 
     eid, selected, waiting = full_event(session, seats=2, waiting=3)
     real_first = waitlist._first_waiting
@@ -302,5 +305,5 @@ def test_an_offer_claimed_by_a_concurrent_transaction_moves_on_to_the_next(sessi
     selected[0].status = ApplicationStatus.CANCELLED
     selected[1].status = ApplicationStatus.CANCELLED
     session.flush()
-    offers = applications.offer_free_seats(session, eid, NOW, limit=1)
+    offers = waitlist.offer_free_seats(session, eid, NOW, limit=1)
     assert [a.id for a in offers] == [waiting[1].id]

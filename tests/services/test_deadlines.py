@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 
 from models import EventKind, EventMode, EventStatus, StaffRole
-from services import clock, deadlines, outbox
-from services.deadlines import AMBER, GREEN, RED
+from services.calendar import clock
+from services.messaging import outbox
+from services.programme import deadlines
+from services.programme.deadlines import AMBER, GREEN, RED
 from tests.scheduler.fixtures import beijing, make_event, make_participant, make_staff, make_unit
 
 D = dt.date.fromisoformat

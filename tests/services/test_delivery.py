@@ -10,7 +10,8 @@ import pytest
 
 from models import Citizen, OutboxMessage, OutboxStatus, db
 from scheduler import worker
-from services import channels, clock, delivery, outbox
+from services.calendar import clock
+from services.messaging import channels, delivery, outbox
 from tests.conftest import WeChat
 from tests.scheduler.fixtures import app_on_emulator, make_citizen, running_emulator
 
@@ -324,7 +325,7 @@ def test_failures_counts_retry_and_cancel(app, emulator, frozen):
 def test_group_commit_claims_each_row_once_and_isolates_a_bad_item(app, frozen):
     import threading
 
-    from services import outbox_store
+    from services.messaging import outbox_store
 
     ids = [queue(app, f"o_g{n}") for n in range(3)]
     with app.app_context():

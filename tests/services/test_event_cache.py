@@ -1,4 +1,4 @@
-"""services.event_cache: the chat's programme snapshot, its invalidation and its Redis-down fallback."""
+"""services.programme.event_cache: the chat's programme snapshot, its invalidation and its Redis-down fallback."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import demo
 from models import Event, EventStatus, db
-from services import clock, demo, event_cache, events
+from services.calendar import clock
+from services.programme import event_cache, events
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
 

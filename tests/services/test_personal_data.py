@@ -8,8 +8,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from models import Application, Citizen, Event, Suggestion
-from services import clock, demo, pii, retention
+from app import demo
+from models import Application, Citizen, Event, Suggestion, cipher
+from services.calendar import clock
+from services.privacy import pii, retention
 
 pytestmark = pytest.mark.postgres
 
@@ -54,17 +56,17 @@ def test_masking():
 
 def test_key_rotation_reencrypts_under_the_new_key(app, db_session):
     _applicant(db_session, clock.now())
-    old_key = pii.derive_key("test-secret-key")
+    old_key = cipher.derive_key("test-secret-key")
     new_key = Fernet.generate_key().decode()
-    pii.configure(f"{new_key},{old_key}", "unused")
+    cipher.configure(f"{new_key},{old_key}", "unused")
     try:
         assert retention.rotate_keys(db_session) == 4  # name+mobile of the application and the citizen
-        pii.configure(new_key, "unused")  # the old key is gone: everything still reads
+        cipher.configure(new_key, "unused")  # the old key is gone: everything still reads
         db_session.expire_all()
         assert db_session.scalar(select(Application.mobile)) == MOBILE
         assert db_session.scalar(select(Citizen.saved_name)) == NAME
     finally:
-        pii.configure("", "test-secret-key")
+        cipher.configure("", "test-secret-key")
 
 
 def test_personal_fields_are_erased_after_the_retention_period(app, db_session):

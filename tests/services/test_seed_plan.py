@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import seed_plan
+from app import seed_plan
 
 
 def test_the_plan_yields_the_programme():

@@ -10,11 +10,24 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from models import Application, ApplicationStatus, AuditLog, Citizen, Event, OutboxMessage, SelectionStatus, db
-from services import clock, demo, selection, selection_engine
-from services.applications import CATEGORIES
-from services.checkin_codes import CHECKIN_ALPHABET
-from services.streets import ALL as STREETS
+from app import demo
+from models import (
+    Application,
+    ApplicationStatus,
+    AuditLog,
+    Citizen,
+    Event,
+    OutboxMessage,
+    SelectionRun,
+    SelectionStatus,
+    db,
+)
+from services import selection
+from services.calendar import clock
+from services.participation.applications import CATEGORIES
+from services.participation.checkin_codes import CHECKIN_ALPHABET
+from services.participation.streets import ALL as STREETS
+from services.selection import engine as selection_engine
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
 # Roughly how people apply: many 其他群众 and parents, few deputies and journalists.
@@ -248,7 +261,7 @@ def test_background_draw_updates_the_row(app, session, event):
         selection.run_draw(session, event.id, now=NOW)
     assert selection.wait_for_background(run_id, timeout=60)
     session.expire_all()
-    run = session.get(selection.SelectionRun, run_id)
+    run = session.get(SelectionRun, run_id)
     assert run.status == SelectionStatus.DONE and run.progress == 1.0 and len(run.result["selected"]) == 30
     assert seen and seen[-1] == 1.0
 

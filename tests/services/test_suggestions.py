@@ -1,4 +1,4 @@
-"""services.suggestions with a fixed ``now``: tracking numbers, retries, pictures, replies and their push."""
+"""services.participation.suggestions with a fixed ``now``: tracking numbers, retries, pictures, replies and their push."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from app import demo
 from models import Adoption, AuditLog, Citizen, Event, OutboxMessage, StaffRole, StaffUser, db
-from services import clock, demo, suggestions
+from services.calendar import clock
+from services.participation import suggestions
 
 pytestmark = pytest.mark.postgres  # also run on PostgreSQL with TEST_DATABASE=postgresql
 

@@ -17,15 +17,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands_workday import workday_command
-from services import clock, workdays
-from services.workdays import (
-    HOLIDAYS_DIR,
-    CalendarError,
-    ScheduleFileError,
-    ScheduleMissing,
-    WorkCalendar,
-)
+from app.commands_workday import workday_command
+from services.calendar import clock, workdays
+from services.calendar.workdays import HOLIDAYS_DIR, CalendarError, ScheduleFileError, ScheduleMissing, WorkCalendar
 
 D = date.fromisoformat
 # The make-up working days the 2026 notice lists (all Saturdays or Sundays).

@@ -1,0 +1,129 @@
+"""The application factory: reads like a table of contents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config.settings import INSTANCE_DIR, load_settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the web application (webhook, console, health, simulator in development)."""
+    settings = load_settings(test_config)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), root_path=str(Path(__file__).resolve().parent.parent))
+    configure(app, settings, test_config or {})
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, settings, overrides: dict) -> None:
+    """Copy settings into Flask's config and keep the typed object for everyone else."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    database_url = settings.DATABASE_URL or f"sqlite:///{Path(app.instance_path) / 'zhengmin.db'}"
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
+        WECHAT_API_BASE=settings.WECHAT_API_BASE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.APP_ENV == "production",
+        REMEMBER_COOKIE_SECURE=settings.APP_ENV == "production",
+        WTF_CSRF_TIME_LIMIT=None,
+        TESTING=settings.APP_ENV == "test",
+    )
+    app.config.update({k: v for k, v in overrides.items() if k.isupper() and k not in type(settings).model_fields})
+    app.extensions["settings"] = settings
+
+
+def _engine_options(url: str) -> dict:
+    """SQLite waits for a busy writer instead of failing; PostgreSQL checks pooled connections."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def register_logging(app: Flask) -> None:
+    """Structured logs (JSON in production)."""
+    from app import logs
+
+    logs.configure(app.extensions["settings"].APP_ENV)
+
+
+def register_extensions(app: Flask) -> None:
+    """Database, migrations, Redis, the personal-data cipher, the WeChat client, the router."""
+    from app import redis_conn
+    from app.extensions import csrf, db, login_manager, migrate
+    from handlers import build_router
+    from models import cipher
+    from services.calendar import workdays
+    from services.messaging import wechat_client
+
+    settings = app.extensions["settings"]
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    cipher.configure(settings.PERSONAL_DATA_KEY, settings.SECRET_KEY)
+    workdays.default_calendar()  # holiday files are validated at start: a broken file stops the service
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+    redis_client = redis_conn.connect(settings.REDIS_URL, Path(app.instance_path))
+    app.extensions["redis"] = redis_client
+    app.extensions["wechat"] = wechat_client.make_client(settings, redis_client)
+    app.extensions["router"] = build_router()
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """WAL lets the web, scheduler and worker processes read while one writes."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Webhook, health, console and (development only) the phone simulator."""
+    import console
+    import public
+    import simulator
+    from app import health, observability
+    from app.extensions import csrf
+    from bot import webhook
+
+    observability.init_app(app)
+    app.register_blueprint(webhook.bp)
+    csrf.exempt(webhook.bp)
+    app.register_blueprint(health.bp)
+    console.init_app(app)
+    public.init_app(app)
+    if app.extensions["settings"].simulator_on:
+        simulator.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Plain Chinese error pages; never a stack trace."""
+    from app import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """``flask demo``, ``flask staff``, ``flask wechat``, ``flask workday``, ``flask scheduler``..."""
+    from app import commands
+
+    commands.init_app(app)

@@ -1,0 +1,77 @@
+"""``GET /healthz``: database, Redis, scheduler and calendar status as JSON."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from models import db
+from services.calendar import clock
+
+bp = Blueprint("health", __name__)
+
+SCHEDULER_HEARTBEAT_KEY = "scheduler:heartbeat"
+SCHEDULER_STALE_SECONDS = 180
+
+
+@bp.get("/healthz")
+def healthz():
+    """Overall status; 503 when the database is unreachable."""
+    database = _database()
+    report = {
+        "database": database,
+        "redis": _redis(),
+        "scheduler": _scheduler(),
+        "calendar": _calendar(),
+    }
+    healthy = database["ok"]
+    report["status"] = "ok" if healthy and report["redis"]["ok"] else ("degraded" if healthy else "down")
+    return jsonify(report), (200 if healthy else 503)
+
+
+def _database() -> dict:
+    try:
+        started = time.perf_counter()
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        return {"ok": True, "backend": db.engine.dialect.name, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return {"ok": False, "error": type(exc).__name__, "message": "数据库无法连接"}
+
+
+def _redis() -> dict:
+    client = current_app.extensions.get("redis")
+    try:
+        client.ping()
+        return {"ok": True}
+    except (redis.RedisError, OSError, AttributeError) as exc:
+        return {"ok": False, "error": type(exc).__name__, "message": "Redis 无法连接：对话状态和去重暂时改用数据库"}
+
+
+def _scheduler() -> dict:
+    client = current_app.extensions.get("redis")
+    try:
+        beat = client.get(SCHEDULER_HEARTBEAT_KEY)
+    except (redis.RedisError, OSError, AttributeError):
+        return {"ok": False, "status": "unknown"}
+    if beat is None:
+        return {"ok": False, "status": "not_running", "message": "调度进程未运行"}
+    age = clock.now().timestamp() - float(beat)
+    stale = age > SCHEDULER_STALE_SECONDS
+    return {"ok": not stale, "status": "stale" if stale else "running", "last_beat_seconds_ago": round(age)}
+
+
+def _calendar() -> dict:
+    try:
+        from services.calendar import workdays
+    except ImportError:
+        return {"ok": False, "message": "工作日历模块未加载"}
+    try:
+        return workdays.calendar_health(clock.today_local())
+    except Exception as exc:  # the health page must report, not fail
+        return {"ok": False, "error": type(exc).__name__, "message": str(exc)}

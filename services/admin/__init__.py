@@ -1,0 +1,7 @@
+"""The staff side's own records: the audit log, staff accounts, statistics, spreadsheet exports."""
+
+from __future__ import annotations
+
+from services.admin import audit, exports, staff, stats
+
+__all__ = ["audit", "exports", "staff", "stats"]

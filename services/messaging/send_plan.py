@@ -1,0 +1,121 @@
+"""What the scheduler will send, and when, over the next days (``flask scheduler plan``).
+
+The plan is computed from the database as it is now with the same rules the
+jobs use (:mod:`services.messaging.reminders`): messages already queued and waiting,
+participant reminders, deadline reminders to unit staff, and the coordinators'
+daily digest (sent only when something is overdue on the day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from models import Event, EventStatus, OutboxMessage, OutboxStatus, StaffRole
+from services.calendar import clock
+from services.messaging import reminders
+from services.messaging.reminders import ReminderSettings
+from services.programme import deadline_texts as texts
+from services.programme import deadlines
+
+PURPOSE_LABELS = {
+    reminders.REMINDER: "活动提醒",
+    reminders.DEADLINE: "期限提醒",
+    reminders.DIGEST: "逾期日报",
+}
+
+
+@dataclass(frozen=True)
+class PlannedSend:
+    """One planned send: when, what, to how many people."""
+
+    at: dt.datetime
+    kind: str
+    subject: str
+    recipients: int
+    note: str = ""
+
+
+def plan(session, now: dt.datetime, days: int, cfg: ReminderSettings) -> list[PlannedSend]:
+    """Everything planned between ``now`` and ``now + days``, in time order."""
+    end = now + dt.timedelta(days=days)
+    items = _queued(session, end) + _participant_reminders(session, now, end, cfg)
+    items += _staff_notices(session, now, end, cfg) + _digests(session, now, end, cfg)
+    return sorted(items, key=lambda item: (item.at, item.kind, item.subject))
+
+
+def _queued(session, end: dt.datetime) -> list[PlannedSend]:
+    """Rows already in the outbox, waiting (a past due time means: as soon as a worker is free)."""
+    rows = session.execute(
+        select(OutboxMessage.purpose, OutboxMessage.subject, func.min(OutboxMessage.due_at), func.count())
+        .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)), OutboxMessage.due_at <= end)
+        .group_by(OutboxMessage.purpose, OutboxMessage.subject)
+    )
+    return [PlannedSend(due_at, PURPOSE_LABELS.get(purpose, purpose), subject, count, "已排队")
+            for purpose, subject, due_at, count in rows]
+
+
+def _missing(session, purpose: str, subject: str, openids: list[str]) -> int:
+    """Recipients who do not have the message yet."""
+    have = set(session.scalars(select(OutboxMessage.recipient).where(
+        OutboxMessage.purpose == purpose, OutboxMessage.subject == subject)))
+    return len(set(openids) - have)
+
+
+def _participant_reminders(session, now, end, cfg: ReminderSettings) -> list[PlannedSend]:
+    events = session.scalars(select(Event).where(
+        Event.status == EventStatus.PUBLISHED, Event.starts_at > now,
+        Event.starts_at <= end + reminders.HORIZON))
+    items = []
+    for event in events:
+        due = deadlines.reminder_due_at(event, cfg.reminder_time)
+        at = max(due.at, now)
+        if due.at > end or event.starts_at <= at:
+            continue
+        subject = deadlines.reminder_subject(event)
+        count = _missing(session, reminders.REMINDER, subject,
+                         list(session.scalars(deadlines.participants_query(event.id))))
+        if count:
+            items.append(PlannedSend(at, "活动提醒", f"{event.title}（{subject}）", count,
+                                     texts.estimated_note(due.missing_years)))
+    return items
+
+
+def _staff_notices(session, now, end, cfg: ReminderSettings) -> list[PlannedSend]:
+    items = []
+    for event in reminders.staff_events(session, end):
+        statuses = {s.rule: s for s in deadlines.compliance(session, event, now)}
+        openids = reminders.staff_openids(session, StaffRole.UNIT, event.unit_id)
+        for deadline in deadlines.applicable_deadlines(event):
+            status = statuses.get(deadline.rule)
+            if status is None or status.done or status.overdue:
+                continue
+            at = deadlines.notice_due_at(deadline, cfg.notice_time)
+            at = max(at, event.ends_at) if deadline.rule == deadlines.MATERIALS else at
+            subject = f"{deadline.rule}:{event.id}:{deadline.day.isoformat()}"
+            count = _missing(session, reminders.DEADLINE, subject, openids)
+            if at <= end and count:
+                items.append(PlannedSend(max(at, now), "期限提醒",
+                                         f"{event.title}：{texts.SHORT_LABELS[deadline.rule]}", count,
+                                         f"期限{texts.day_label(deadline.day)}"))
+    return items
+
+
+def _digests(session, now, end, cfg: ReminderSettings) -> list[PlannedSend]:
+    coordinators = reminders.staff_openids(session, StaffRole.COORDINATOR)
+    if not coordinators:
+        return []
+    items, day = [], now.astimezone(clock.SHANGHAI).date()
+    while True:
+        due = reminders.digest_due_at(day, cfg)
+        if due is not None and due > end:
+            break
+        subject = f"digest:{day.isoformat()}"
+        if due is not None and _missing(session, reminders.DIGEST, subject, coordinators):
+            items.append(PlannedSend(max(due, now), "逾期日报", subject, len(coordinators), "仅在当天有逾期事项时发送"))
+        day += dt.timedelta(days=1)
+        if day > end.astimezone(clock.SHANGHAI).date():
+            break
+    return items

@@ -1,0 +1,142 @@
+"""Chinese wording shared by every edge: labels, date formats, and the text of pushed messages.
+
+Chat replies live in ``handlers/texts.py``; this module holds what services
+themselves must word (outbox payloads are composed when a message is queued)
+and the labels that chat, public pages and pushes all show the same way.
+Services may import it; it imports nothing but the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from services.calendar import clock
+
+WEEKDAYS = "一二三四五六日"
+
+MODE_LABELS = {"offline": "线下", "online": "线上直播", "hybrid": "线上线下结合"}
+KIND_LABELS = {"open_day": "政务开放日", "policy_lecture": "政策公开讲"}
+APPLICATION_STATUS_LABELS = {
+    "applied": "已报名",
+    "selected": "已入选",
+    "waitlisted": "候补",
+    "not_selected": "未入选",
+    "cancelled": "已取消",
+    "checked_in": "已签到",
+}
+SUGGESTION_STATUS_LABELS = {"received": "已收到，办理中", "replied": "已答复"}
+ADOPTION_LABELS = {"adopted": "采纳", "partly": "部分采纳", "not_adopted": "暂不采纳", "transferred": "已转办"}
+
+# Template fields: WeChat keeps at most 20 characters and no line breaks.
+TEMPLATE_FIELD_CHARS = 20
+PUSH_TEXT_BYTES = 2000
+
+
+def weekday(day: dt.date) -> str:
+    """周一 … 周日."""
+    return "周" + WEEKDAYS[day.weekday()]
+
+
+def day_label(day: dt.date) -> str:
+    """10月12日 周一."""
+    return f"{day.month}月{day.day}日 {weekday(day)}"
+
+
+def full_date(day: dt.date) -> str:
+    """2026年10月12日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def when(moment: dt.datetime) -> str:
+    """10月12日 周一 14:00, in Beijing time."""
+    local = clock.local(moment)
+    return f"{day_label(local.date())} {local:%H:%M}"
+
+
+def when_short(moment: dt.datetime) -> str:
+    """10月12日 14:00 (template fields, where space is short)."""
+    local = clock.local(moment)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def time_range(starts: dt.datetime, ends: dt.datetime) -> str:
+    """10月12日 周一 14:00–16:00 (the end's date is added when it differs)."""
+    start_local, end_local = clock.local(starts), clock.local(ends)
+    if start_local.date() == end_local.date():
+        return f"{when(starts)}–{end_local:%H:%M}"
+    return f"{when(starts)} 至 {when(ends)}"
+
+
+def duration(minutes: int) -> str:
+    """约 2 小时 / 约 1 小时 30 分钟 / 约 45 分钟."""
+    hours, rest = divmod(max(minutes, 0), 60)
+    if hours and rest:
+        return f"约 {hours} 小时 {rest} 分钟"
+    if hours:
+        return f"约 {hours} 小时"
+    return f"约 {rest} 分钟"
+
+
+def field(value: str) -> str:
+    """A template field value: one line, at most 20 characters."""
+    flat = " ".join(str(value).split())
+    if len(flat) <= TEMPLATE_FIELD_CHARS:
+        return flat
+    return flat[: TEMPLATE_FIELD_CHARS - 1] + "…"
+
+
+def fit_bytes(text: str, limit: int = PUSH_TEXT_BYTES, tail: str = "") -> str:
+    """``text`` shortened (with ``tail`` appended) so that it stays within ``limit`` UTF-8 bytes."""
+    if len(text.encode()) <= limit:
+        return text
+    budget = limit - len(tail.encode()) - len("…".encode())
+    cut = text.encode()[:budget].decode(errors="ignore")
+    return cut + "…" + tail
+
+
+# -- pushed messages (outbox payload texts) ------------------------------------------------
+
+TOPIC_NOTICE = (
+    "您订阅的“{topic}”专题发布了新活动：\n"
+    "{title}\n"
+    "时间：{when}\n"
+    "形式：{mode}\n"
+    "地点：{place}\n"
+    "{apply_line}"
+    "详情：{url}\n"
+    "回复【活动】查看近期活动；回复【订阅】管理订阅。"
+)
+TOPIC_NOTICE_APPLY = "报名截止：{deadline}，回复【报名】参加公开遴选。\n"
+TOPIC_NOTICE_NO_APPLY = "本场活动为线上直播，无需报名。\n"
+
+WAITLIST_OFFER = (
+    "好消息：您候补的活动有名额空出，现为您保留一个名额。\n"
+    "{title}\n"
+    "时间：{when}\n"
+    "地点：{place}\n"
+    "请在 {deadline} 前回复【确认参加】接受名额；如不能参加，请回复【放弃名额】。"
+    "逾期未确认，名额将顺延给下一位候补。"
+)
+WAITLIST_OFFER_EXPIRED = (
+    "您候补的“{title}”名额确认已逾期（截至 {deadline}），名额已顺延给下一位候补。感谢您的关注！"
+)
+
+SUGGESTION_REPLY = (
+    "您的建议（编号 {tracking_no}）已有答复。\n"
+    "采纳情况：{adoption}\n"
+    "{reason_line}"
+    "答复：{reply}"
+)
+SUGGESTION_REPLY_REASON = "说明：{reason}\n"
+SUGGESTION_REPLY_TAIL = "（全文请回复【我的建议】查看）"
+
+# -- phone calendar (.ics) -------------------------------------------------------------------
+
+ICS_PRODUCT = "-//大兴区政民互动//zhengmin//CN"
+ICS_HOST = "主办单位：{unit}"
+ICS_AGENDA = "议程：\n{agenda}"
+ICS_ONLINE = "线上参与：{how}"
+ICS_ONLINE_DEFAULT = "通过“大兴区政民互动”公众号观看直播"
+ICS_LIVESTREAM = "直播链接：{url}"
+ICS_DETAILS = "详情：{url}"
+ICS_REMINDER = "{title} 将于 {when} 开始"

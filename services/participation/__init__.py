@@ -1,0 +1,18 @@
+"""Citizens taking part: applications, the waiting list, check-in and its codes, citizens and
+their interaction window, topic subscriptions, suggestions, the district's streets."""
+
+from __future__ import annotations
+
+from services.participation import (
+    applications,
+    checkin,
+    checkin_codes,
+    citizens,
+    streets,
+    subscriptions,
+    suggestions,
+    waitlist,
+)
+
+__all__ = ["applications", "checkin", "checkin_codes", "citizens", "streets", "subscriptions", "suggestions",
+           "waitlist"]

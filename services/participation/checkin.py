@@ -1,0 +1,148 @@
+"""Check-in at the door: short codes for selected participants, and the check-in itself.
+
+Each selected participant (drawn or invited) gets a short code of unambiguous
+characters (no 0/O, 1/I/L); the QR code on the citizen's phone holds the same
+text. Staff type or scan it; the code must belong to this event, to a selected
+person, and may be used once. Callers commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+
+import qrcode
+import qrcode.image.svg
+from sqlalchemy import func, select
+
+from models import Application, ApplicationStatus, Event
+from services.admin import audit
+from services.participation.checkin_codes import assign_checkin_code
+
+QR_PREFIX = "ZMHD:"  # what the QR code holds: prefix + code, so a stray QR code is recognisable
+ATTENDING = (ApplicationStatus.SELECTED, ApplicationStatus.CHECKED_IN)
+
+
+class CheckinError(Exception):
+    """A code that cannot be checked in; ``str()`` is the Chinese message for the door."""
+
+
+class UnknownCode(CheckinError):
+    """No participant has this code."""
+
+
+class WrongEvent(CheckinError):
+    """The code belongs to a participant of another event."""
+
+
+class NotSelected(CheckinError):
+    """The person applied but is not (or no longer) among the selected."""
+
+
+class AlreadyCheckedIn(CheckinError):
+    """The code was used before; ``application`` is the person, ``at`` when."""
+
+    def __init__(self, application: Application, at: dt.datetime | None) -> None:
+        self.application = application
+        self.at = at
+        super().__init__("此签到码已签到过，请勿重复签到。")
+
+
+@dataclasses.dataclass
+class Arrivals:
+    """Live count for the door: arrived, expected (selected + invited), seats."""
+
+    arrived: int
+    expected: int
+    seats: int
+
+
+def normalise(raw: str) -> str:
+    """The code from what was typed or scanned: prefix dropped, upper case, no spaces or dashes."""
+    text = (raw or "").strip().upper()
+    if text.startswith(QR_PREFIX):
+        text = text[len(QR_PREFIX):]
+    return re.sub(r"[\s\-]", "", text)
+
+
+def qr_svg(text: str) -> bytes:
+    """An SVG QR code of ``text`` (pure Python, no image library needed)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
+def pass_url(code: str, base_url: str | None = None) -> str:
+    """The citizen's entry pass: a page with the QR code and the check-in code, to show at the door."""
+    from services.programme.events import _base
+
+    return f"{_base(base_url)}/pass/{code}"
+
+
+def qr_payload(code: str) -> str:
+    """The text a participant's QR code holds."""
+    return QR_PREFIX + code
+
+
+def ensure_code(session, application: Application) -> str:
+    """The application's code, assigned now if it has none (services.participation.checkin_codes)."""
+    return assign_checkin_code(session, application)
+
+
+def ensure_codes(session, event_id: int, actor=None, now: dt.datetime | None = None) -> int:
+    """Give every selected participant of the event a code; returns how many were new (audited)."""
+    rows = session.scalars(
+        select(Application).where(Application.event_id == event_id, Application.status.in_(ATTENDING),
+                                  Application.checkin_code.is_(None))
+    ).all()
+    for application in rows:
+        ensure_code(session, application)
+    if rows and now is not None:
+        audit.record(session, now, "checkin.codes", actor, session.get(Event, event_id),
+                     after={"codes_added": len(rows)})
+    return len(rows)
+
+
+def check_in(session, event_id: int, raw_code: str, actor, now: dt.datetime) -> Application:
+    """Check the holder of ``raw_code`` in at ``event_id``; typed errors say why not."""
+    code = normalise(raw_code)
+    application = session.scalar(select(Application).where(Application.checkin_code == code)) if code else None
+    if application is None:
+        raise UnknownCode("未找到该签到码，请核对后重新输入。")
+    if application.event_id != event_id:
+        other = session.get(Event, application.event_id)
+        raise WrongEvent(f"此签到码属于其他活动（{other.title if other else '未知活动'}），不能在本活动签到。")
+    if application.status == ApplicationStatus.CHECKED_IN:
+        raise AlreadyCheckedIn(application, application.checked_in_at)
+    if application.status != ApplicationStatus.SELECTED:
+        raise NotSelected("此人不在本活动的入选名单中（可能已取消或未入选），请核实。")
+    application.status = ApplicationStatus.CHECKED_IN
+    application.checked_in_at = now
+    application.updated_at = now
+    audit.record(session, now, "checkin", actor, application, before={"status": ApplicationStatus.SELECTED},
+                 after={"status": application.status, "event_id": event_id})
+    return application
+
+
+def arrivals(session, event_id: int) -> Arrivals:
+    """How many have arrived, how many are expected, and the seats."""
+    event = session.get(Event, event_id)
+    counts = dict(session.execute(
+        select(Application.status, func.count(Application.id))
+        .where(Application.event_id == event_id, Application.status.in_(ATTENDING))
+        .group_by(Application.status)
+    ).all())
+    arrived = counts.get(ApplicationStatus.CHECKED_IN, 0)
+    return Arrivals(arrived, arrived + counts.get(ApplicationStatus.SELECTED, 0), event.seats if event else 0)
+
+
+def recent(session, event_id: int, limit: int = 10) -> list[Application]:
+    """The last people checked in, newest first."""
+    return list(session.scalars(
+        select(Application).where(Application.event_id == event_id,
+                                  Application.status == ApplicationStatus.CHECKED_IN)
+        .order_by(Application.checked_in_at.desc()).limit(limit)
+    ))

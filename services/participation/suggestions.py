@@ -1,0 +1,229 @@
+"""Suggestions (意见建议): create with a tracking number, list, attach images, reply.
+
+Tracking numbers are ``JY{yyyymmdd}-{seq:04d}``, counted per Beijing day. The
+inbound message that created a suggestion is kept (``source_key``, unique), so
+a message WeChat retries can never create a second suggestion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from models import Adoption, Citizen, Event, Suggestion, SuggestionStatus, Unit
+from services.admin import audit
+from services.calendar import clock
+from services.messaging import outbox, wording
+from services.participation import citizens
+
+MIN_CHARS = 5
+MAX_CHARS = 1000
+MAX_ATTACHMENTS = 9
+REPLY_PURPOSE = "suggestion_reply"
+# A picture sent shortly after a suggestion is taken as part of it.
+ATTACH_WINDOW = dt.timedelta(minutes=30)
+REASON_REQUIRED = (Adoption.NOT_ADOPTED,)
+
+
+class SuggestionError(Exception):
+    """Base of the errors an edge turns into its own words."""
+
+
+class SuggestionTooShort(SuggestionError):
+    """Fewer than :data:`MIN_CHARS` characters."""
+
+
+class SuggestionTooLong(SuggestionError):
+    """More than :data:`MAX_CHARS` characters; ``length`` says how many."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        super().__init__(length)
+
+
+class SuggestionNotFound(SuggestionError):
+    """No such suggestion (of this citizen)."""
+
+
+class TooManyAttachments(SuggestionError):
+    """A suggestion carries at most :data:`MAX_ATTACHMENTS` pictures."""
+
+
+class InvalidReply(SuggestionError):
+    """A reply without text, with an unknown adoption status, or without a required reason."""
+
+
+def clean_text(text: str) -> str:
+    """The suggestion's text, trimmed and checked for length."""
+    cleaned = text.strip()
+    if len(cleaned) < MIN_CHARS:
+        raise SuggestionTooShort(len(cleaned))
+    if len(cleaned) > MAX_CHARS:
+        raise SuggestionTooLong(len(cleaned))
+    return cleaned
+
+
+def tracking_prefix(now: dt.datetime) -> str:
+    """``JY20261123-`` for the Beijing day of ``now``."""
+    return f"JY{clock.local(now):%Y%m%d}-"
+
+
+def _next_tracking_no(session, now: dt.datetime) -> str:
+    prefix = tracking_prefix(now)
+    last = session.scalar(select(func.max(Suggestion.tracking_no)).where(Suggestion.tracking_no.like(prefix + "%")))
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+def create(session, openid: str, text: str, now: dt.datetime, *, event_id: int | None = None,
+           source_key: str | None = None, attachments: list[dict] | None = None) -> Suggestion:
+    """Record a suggestion (about an event or general) and give it a tracking number.
+
+    A second call with the same ``source_key`` returns the first suggestion.
+    """
+    cleaned = clean_text(text)
+    if source_key:
+        previous = session.scalar(select(Suggestion).where(Suggestion.source_key == source_key))
+        if previous is not None:
+            return previous
+    event = session.get(Event, event_id) if event_id else None
+    citizen = citizens.get_or_create(session, openid, now)
+    for _ in range(20):
+        suggestion = Suggestion(
+            tracking_no=_next_tracking_no(session, now), citizen_id=citizen.id,
+            event_id=event.id if event else None, unit_id=event.unit_id if event else None,
+            text=cleaned, attachments=list(attachments or [])[:MAX_ATTACHMENTS], source_key=source_key,
+            status=SuggestionStatus.RECEIVED, created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(suggestion)
+            return suggestion
+        except IntegrityError:
+            # Either a retry of the same message (source_key) or a concurrent number: look, then draw again.
+            if source_key:
+                previous = session.scalar(select(Suggestion).where(Suggestion.source_key == source_key))
+                if previous is not None:
+                    return previous
+    raise RuntimeError("could not allocate a tracking number")
+
+
+def list_mine(session, openid: str) -> list[Suggestion]:
+    """The citizen's suggestions, newest first."""
+    return list(session.scalars(
+        select(Suggestion).join(Citizen, Suggestion.citizen_id == Citizen.id)
+        .where(Citizen.openid == openid).order_by(Suggestion.created_at.desc(), Suggestion.id.desc())
+    ))
+
+
+def get_mine(session, openid: str, suggestion_id: int) -> Suggestion:
+    """One of the citizen's suggestions; :class:`SuggestionNotFound` otherwise."""
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None or suggestion.citizen is None or suggestion.citizen.openid != openid:
+        raise SuggestionNotFound(suggestion_id)
+    return suggestion
+
+
+def image(media_id: str, pic_url: str, now: dt.datetime) -> dict:
+    """An attachment entry for a picture sent in WeChat (media ids expire after 3 days)."""
+    return {"type": "image", "media_id": media_id, "url": pic_url, "received_at": now.isoformat()}
+
+
+def attach_image(session, suggestion_id: int, media_id: str, now: dt.datetime, pic_url: str = "") -> Suggestion:
+    """Attach a picture to a suggestion (idempotent by media id)."""
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        raise SuggestionNotFound(suggestion_id)
+    current = list(suggestion.attachments or [])
+    if any(item.get("media_id") == media_id for item in current):
+        return suggestion
+    if len(current) >= MAX_ATTACHMENTS:
+        raise TooManyAttachments(suggestion_id)
+    suggestion.attachments = [*current, image(media_id, pic_url, now)]
+    suggestion.updated_at = now
+    return suggestion
+
+
+def recent_open(session, openid: str, now: dt.datetime) -> Suggestion | None:
+    """The citizen's suggestion made in the last :data:`ATTACH_WINDOW` and not yet answered."""
+    return session.scalar(
+        select(Suggestion).join(Citizen, Suggestion.citizen_id == Citizen.id)
+        .where(Citizen.openid == openid, Suggestion.status == SuggestionStatus.RECEIVED,
+               Suggestion.created_at >= now - ATTACH_WINDOW)
+        .order_by(Suggestion.created_at.desc(), Suggestion.id.desc()).limit(1)
+    )
+
+
+def reply(session, suggestion_id: int, staff, adoption: Adoption | str, reply_text: str, reason: str,
+          now: dt.datetime, publish: bool = True, ip: str = "") -> Suggestion:
+    """Answer a suggestion; with ``publish`` the citizen gets the reply pushed (through the outbox).
+
+    ``publish=False`` only saves ``reply_text`` as a draft. ``reason`` is required
+    for 暂不采纳. Publishing the same answer twice queues one message; a corrected
+    answer is pushed again. The change is written to the audit log.
+    """
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        raise SuggestionNotFound(suggestion_id)
+    text, why = (reply_text or "").strip(), (reason or "").strip()
+    if not text:
+        raise InvalidReply("reply_text")
+    if not publish:
+        suggestion.reply_draft = text
+        suggestion.updated_at = now
+        audit.record(session, now, "suggestion.draft", actor=staff, obj=suggestion,
+                     after={"reply_draft": text}, ip=ip)
+        return suggestion
+    try:
+        adoption = Adoption(adoption)
+    except ValueError:
+        raise InvalidReply("adoption") from None
+    if adoption in REASON_REQUIRED and not why:
+        raise InvalidReply("reason")
+    before = {"status": suggestion.status, "adoption": suggestion.adoption, "reply": suggestion.reply}
+    suggestion.status, suggestion.adoption, suggestion.adoption_reason = SuggestionStatus.REPLIED, adoption, why
+    suggestion.reply, suggestion.reply_draft = text, ""
+    suggestion.replied_by_id, suggestion.replied_at, suggestion.updated_at = getattr(staff, "id", None), now, now
+    audit.record(session, now, "suggestion.reply", actor=staff, obj=suggestion, before=before,
+                 after={"status": suggestion.status, "adoption": adoption, "reply": text, "reason": why}, ip=ip)
+    _queue_reply(session, suggestion, now)
+    return suggestion
+
+
+class CannotAssign(ValueError):
+    """Only general suggestions (not about an event) are assigned to a unit."""
+
+
+def assign(session, suggestion_id: int, unit_id: int, staff, now: dt.datetime, ip: str = "") -> Suggestion:
+    """Make ``unit_id`` responsible for a general suggestion (audited); event suggestions go to the host unit."""
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        raise SuggestionNotFound(suggestion_id)
+    if suggestion.event_id is not None:
+        raise CannotAssign("event")
+    if session.get(Unit, unit_id) is None:
+        raise CannotAssign("unit")
+    before = {"unit_id": suggestion.unit_id}
+    suggestion.unit_id, suggestion.updated_at = unit_id, now
+    audit.record(session, now, "suggestion.assign", actor=staff, obj=suggestion, before=before,
+                 after={"unit_id": unit_id}, ip=ip)
+    return suggestion
+
+
+def _queue_reply(session, suggestion: Suggestion, now: dt.datetime) -> None:
+    citizen = suggestion.citizen
+    if citizen is None or not citizen.following:
+        return
+    adoption = wording.ADOPTION_LABELS[suggestion.adoption.value]
+    reason_line = wording.SUGGESTION_REPLY_REASON.format(reason=suggestion.adoption_reason) if suggestion.adoption_reason else ""
+    text = wording.SUGGESTION_REPLY.format(tracking_no=suggestion.tracking_no, adoption=adoption,
+                                           reason_line=reason_line, reply=suggestion.reply)
+    data = {"number": suggestion.tracking_no, "status": wording.field(adoption),
+            "time": wording.field(wording.when_short(now))}
+    payload = {"text": wording.fit_bytes(text, tail=wording.SUGGESTION_REPLY_TAIL), "template": "reply", "data": data}
+    # The subject carries a digest of the answer: a double submit queues once, a correction again.
+    digest = hashlib.sha256(f"{suggestion.adoption}|{suggestion.adoption_reason}|{suggestion.reply}".encode()).hexdigest()[:12]
+    outbox.enqueue(session, citizen.openid, REPLY_PURPOSE, f"suggestion:{suggestion.id}:{digest}", payload, now)

@@ -1,0 +1,83 @@
+"""What the account holds about a citizen, and erasing it on request.
+
+Erasure keeps applications and suggestions for the programme's record but
+erases every personal field in them (name, mobile, reason, pictures, the link
+to the citizen); applications still pending are cancelled first, so their
+seats pass to the waiting list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from models import Application, Citizen, Suggestion
+from services.participation import applications, subscriptions
+
+
+@dataclass
+class Holding:
+    """Everything held about one citizen, for ``我的信息``."""
+
+    citizen: Citizen | None
+    topics: list[str] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    @property
+    def has_saved_details(self) -> bool:
+        return bool(self.citizen and (self.citizen.saved_name or self.citizen.saved_mobile))
+
+
+@dataclass
+class Erasure:
+    """What :func:`erase` did."""
+
+    cancelled: int
+    applications: int
+    suggestions: int
+
+
+def collect(session, openid: str) -> Holding:
+    """What we hold about the citizen."""
+    citizen = session.scalar(select(Citizen).where(Citizen.openid == openid))
+    if citizen is None:
+        return Holding(None)
+    topics = [topic.name for topic in sorted(citizen.topics, key=lambda t: (t.sort_order, t.id))]
+    mine = list(session.scalars(select(Application).where(Application.citizen_id == citizen.id)))
+    ideas = list(session.scalars(select(Suggestion).where(Suggestion.citizen_id == citizen.id)))
+    return Holding(citizen, topics, mine, ideas)
+
+
+def erase(session, openid: str, now: dt.datetime) -> Erasure:
+    """Erase the citizen's personal data; keep the records, anonymised."""
+    citizen = session.scalar(select(Citizen).where(Citizen.openid == openid))
+    if citizen is None:
+        return Erasure(0, 0, 0)
+    cancelled = 0
+    for application in applications.list_mine(session, openid):
+        if application.status in applications.ACTIVE and now < application.event.starts_at:
+            try:
+                applications.cancel(session, openid, application.id, now)
+                cancelled += 1
+            except applications.CannotCancel:
+                pass
+    mine = list(session.scalars(select(Application).where(Application.citizen_id == citizen.id)))
+    for application in mine:
+        application.name = application.mobile = None
+        application.reason = ""
+        application.citizen = None
+        application.erased_at = application.updated_at = now
+    ideas = list(session.scalars(select(Suggestion).where(Suggestion.citizen_id == citizen.id)))
+    for suggestion in ideas:
+        suggestion.citizen = None
+        suggestion.attachments = []
+        suggestion.erased_at = suggestion.updated_at = now
+    citizen.saved_name = citizen.saved_mobile = None
+    citizen.saved_category = citizen.saved_street = citizen.nickname = ""
+    citizen.topics = []
+    citizen.erased_at = citizen.updated_at = now
+    subscriptions.cancel_pending_pushes(session, openid, now)
+    return Erasure(cancelled, len(mine), len(ideas))

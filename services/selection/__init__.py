@@ -1,0 +1,46 @@
+"""Public selection (公开遴选): quotas, the seeded draw, background draws, verification, confirmation.
+
+Callers use this facade; ``runs`` holds runs and quotas, ``engine`` the pure draw
+(on ``sortition-algorithms``), ``type_maximin`` the maximin over applicant types,
+``process`` the child process with its time budget, ``background`` the console's
+draws, ``confirm`` verification and confirmation, ``texts`` the wording.
+"""
+
+from __future__ import annotations
+
+from services.selection import engine, texts
+from services.selection.background import start_draw_in_background
+from services.selection.background import wait as wait_for_background
+from services.selection.confirm import confirm, verify
+from services.selection.runs import (
+    ACTIVE_RUN,
+    BASE_QUOTAS,
+    BASE_SEATS,
+    DEFAULT_TIME_BUDGET,
+    PURPOSES,
+    AlreadyConfirmed,
+    DrawInProgress,
+    EventNotFound,
+    InvalidRequest,
+    RunNotReady,
+    SelectionError,
+    check_feasibility,
+    create_run,
+    default_quotas,
+    execute_run,
+    invitations,
+    latest_run,
+    normalise_quotas,
+    panel_counts,
+    pool_of,
+    run_draw,
+    seats_to_draw,
+)
+
+__all__ = [
+    "ACTIVE_RUN", "BASE_QUOTAS", "BASE_SEATS", "DEFAULT_TIME_BUDGET", "PURPOSES", "AlreadyConfirmed",
+    "DrawInProgress", "EventNotFound", "InvalidRequest", "RunNotReady", "SelectionError", "check_feasibility",
+    "confirm", "create_run", "default_quotas", "engine", "execute_run", "invitations", "latest_run",
+    "normalise_quotas", "panel_counts", "pool_of", "run_draw", "seats_to_draw", "start_draw_in_background",
+    "texts", "verify", "wait_for_background",
+]

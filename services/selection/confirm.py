@@ -1,0 +1,160 @@
+"""After a draw: verify it from its seed, and confirm it (statuses, check-in codes, notices, audit).
+
+Import these through :mod:`services.selection`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from models import Application, ApplicationStatus, Event, SelectionRun, SelectionStatus
+from services.admin import audit
+from services.messaging import outbox, wording
+from services.participation import checkin
+from services.participation.checkin_codes import assign_checkin_code
+from services.selection import process as selection_process
+from services.selection import texts
+from services.selection.engine import EngineError
+
+VERIFY_BUDGET = None  # a verification runs the stored algorithm to the end, however long
+
+
+def verify(session, event_id: int, seed: int) -> tuple[bool, list[str]]:
+    """Re-run the event's stored draw with ``seed``; (identical, differences in Chinese).
+
+    The re-run uses the stored pool snapshot and quotas and the algorithm the
+    stored run actually used (legacy after a fallback), so it needs nothing but
+    published data. Changes to the applications since the draw are listed too.
+    """
+    run = _verifiable_run(session, event_id)
+    if run is None:
+        return False, [texts.NO_RUN]
+    differences: list[str] = []
+    if int(seed) != run.seed:
+        differences.append(texts.SEED_DIFFERS.format(stored=run.seed, given=seed))
+    stored = run.result
+    quotas = {k: v for k, v in run.quotas.items() if k in ("category", "street")}
+    job = {"pool": stored["pool"], "quotas": quotas, "seats": run.seats, "seed": int(seed),
+           "algorithm": run.algorithm_used, "collapse_types": run.quotas.get("collapse_types", True)}
+    try:
+        again = selection_process.run(job, VERIFY_BUDGET)
+    except EngineError as error:
+        return False, [*differences, *error.messages]
+    missing = sorted(set(stored["selected"]) - set(again["selected"]))
+    extra = sorted(set(again["selected"]) - set(stored["selected"]))
+    if missing:
+        differences.append(texts.SELECTED_MISSING.format(ids=", ".join(map(str, missing))))
+    if extra:
+        differences.append(texts.SELECTED_EXTRA.format(ids=", ".join(map(str, extra))))
+    if again["waitlist"] != stored["waitlist"]:
+        differences.append(texts.WAITLIST_DIFFERS)
+    differences += _pool_changes(session, stored["pool"])
+    return not differences, differences
+
+
+def _verifiable_run(session, event_id: int) -> SelectionRun | None:
+    """The confirmed run, else the latest finished one (a later failed attempt does not hide it)."""
+    for status in (SelectionStatus.CONFIRMED, SelectionStatus.DONE):
+        run = session.scalar(select(SelectionRun).where(SelectionRun.event_id == event_id, SelectionRun.status == status)
+                             .order_by(SelectionRun.id.desc()).limit(1))
+        if run is not None:
+            return run
+    return None
+
+
+def _pool_changes(session, pool: list) -> list[str]:
+    """Applications whose category or street changed since the draw (or that are gone)."""
+    ids = [row[0] for row in pool]
+    current = {a.id: a for a in session.scalars(select(Application).where(Application.id.in_(ids)))}
+    changes: list[str] = []
+    for app_id, category, street in pool:
+        application = current.get(app_id)
+        if application is None:
+            changes.append(texts.POOL_MISSING.format(id=app_id))
+            continue
+        if application.category != category:
+            changes.append(texts.POOL_CHANGED.format(id=app_id, feature="类别", old=category, new=application.category))
+        if (application.street or "未填写") != street:
+            changes.append(texts.POOL_CHANGED.format(id=app_id, feature="街镇", old=street, new=application.street))
+    return changes
+
+
+def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None = None) -> SelectionRun:
+    """Apply a finished draw: selected (with check-in codes), waitlisted (ranked), not selected.
+
+    Applications cancelled since the draw are left alone (a freed seat goes to
+    the waiting list through :mod:`services.participation.waitlist`). Queues one notice per
+    applicant and publishes the seed on the event. Not committed here.
+    """
+    from services.selection.runs import AlreadyConfirmed, RunNotReady
+
+    run = session.get(SelectionRun, run_id)
+    if run is None or run.status != SelectionStatus.DONE:
+        if run is not None and run.status == SelectionStatus.CONFIRMED:
+            raise AlreadyConfirmed(run.event_id)
+        raise RunNotReady(run_id)
+    if session.scalar(select(SelectionRun.id).where(SelectionRun.event_id == run.event_id,
+                                                    SelectionRun.status == SelectionStatus.CONFIRMED)):
+        raise AlreadyConfirmed(run.event_id)
+    event = session.get(Event, run.event_id)
+    ids = [row[0] for row in run.result["pool"]]
+    open_apps = {a.id: a for a in session.scalars(select(Application).where(
+        Application.id.in_(ids), Application.status == ApplicationStatus.APPLIED))}
+    selected = [open_apps[i] for i in run.result["selected"] if i in open_apps]
+    for application in selected:
+        application.status, application.selected_at, application.waitlist_rank = ApplicationStatus.SELECTED, now, None
+        application.updated_at = now
+        assign_checkin_code(session, application)
+        _notify(session, event, application, "selected", now, base_url)
+    rank = 0
+    for app_id in run.result["waitlist"]:
+        application = open_apps.get(app_id)
+        if application is None:
+            continue
+        rank += 1
+        application.status, application.waitlist_rank, application.updated_at = ApplicationStatus.WAITLISTED, rank, now
+        _notify(session, event, application, "waitlisted", now, base_url)
+    for application in open_apps.values():
+        if application.status == ApplicationStatus.APPLIED:
+            application.status, application.waitlist_rank, application.updated_at = (
+                ApplicationStatus.NOT_SELECTED, None, now)
+            _notify(session, event, application, "not_selected", now, base_url)
+    outcome = {"selected": len(selected), "waitlisted": rank,
+               "not_selected": len(open_apps) - len(selected) - rank,
+               "skipped": len(ids) - len(open_apps)}
+    run.status, run.confirmed_at, run.updated_at = SelectionStatus.CONFIRMED, now, now
+    run.confirmed_by_id = getattr(staff, "id", None)
+    event.selection_seed, event.selection_notified_at, event.updated_at = run.seed, now, now
+    audit.record(session, now, "selection.confirm", actor=staff, obj=run,
+                 after={"event_id": event.id, "seed": run.seed, "algorithm": run.algorithm_used, **outcome})
+    return run
+
+
+def _notify(session, event: Event, application: Application, result: str, now: dt.datetime,
+            base_url: str | None) -> None:
+    """Queue the applicant's selection notice (unique per applicant and event)."""
+    from services.programme.events import page_url
+    from services.selection.runs import PURPOSES
+
+    citizen = application.citizen
+    if citizen is None or not citizen.openid or citizen.erased_at is not None:
+        return
+    when = wording.when(event.starts_at)
+    if result == "selected":
+        text = texts.NOTICE_SELECTED.format(title=event.title, when=when, place=event.place or "见活动详情",
+                                            code=application.checkin_code, summary=event.summary or "见活动详情",
+                                            pass_url=checkin.pass_url(application.checkin_code, base_url))
+        label = texts.RESULT_SELECTED
+    elif result == "waitlisted":
+        text = texts.NOTICE_WAITLISTED.format(title=event.title, when=when, rank=application.waitlist_rank)
+        label = texts.RESULT_WAITLISTED
+    else:
+        text = texts.NOTICE_NOT_SELECTED.format(title=event.title, when=when)
+        label = texts.RESULT_NOT_SELECTED
+    data = {"title": wording.field(event.title), "time": wording.field(wording.when_short(event.starts_at)),
+            "place": wording.field(event.place or "见活动详情"), "result": wording.field(label)}
+    url = checkin.pass_url(application.checkin_code, base_url) if result == "selected" else page_url(event.id, base_url)
+    payload = {"text": wording.fit_bytes(text), "template": "selection", "data": data, "url": url}
+    outbox.enqueue(session, citizen.openid, PURPOSES[result], f"event:{event.id}", payload, now)

@@ -1,0 +1,254 @@
+"""The selection engine: a pool, quotas and a seed in; a panel and a waiting list out.
+
+Pure computation on plain data (no database, no Flask), built on the Sortition
+Foundation's ``sortition-algorithms`` (its HiGHS solver layer, lottery rounding,
+quota relaxation and its algorithms). :mod:`services.selection.process` runs it
+in a child process that can be killed when the time budget is spent.
+
+Why applicants are collapsed into *types*: two applicants with the same
+category and street are interchangeable for every quota, so a maximin-optimal
+lottery may as well treat them alike. The library's maximin works person by
+person (one binary variable each, and as many warm-up solves as there are
+applicants, which is quadratic: 1,000 applicants took four minutes). Here the
+same column generation runs over type counts (≤ 6 × 23 integer variables)
+and the members of each type are then drawn uniformly with the seed, which
+gives every applicant of a type the same probability and the same maximin
+optimum. ``collapse_types=False`` runs the library's own per-person maximin.
+
+A job is a dict: ``pool`` ([application id, category, street], sorted by id),
+``quotas`` ({"category": {value: [min, max]}, "street": {…, "*": [min, max]}}),
+``seats``, ``seed`` (non-zero int), ``algorithm`` (maximin / nash / legacy),
+``collapse_types`` (bool). Same job, same result: every choice is ordered and
+every random draw comes from the seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.selection import texts
+
+ALGORITHMS = ("maximin", "nash", "legacy")
+FEATURES = ("category", "street")
+DEFAULT_STREET = "*"
+EPS = 0.0005
+LEGACY_ATTEMPTS = 100
+
+Emit = Callable[[float, str], None]
+Features = dict[str, dict[str, tuple[int, int]]]
+
+
+class EngineError(Exception):
+    """The draw cannot be made; ``messages`` say why, in Chinese."""
+
+    def __init__(self, messages: list[str], kind: str = "infeasible") -> None:
+        self.messages = messages
+        self.kind = kind
+        super().__init__("；".join(messages))
+
+
+@dataclass(frozen=True)
+class Type:
+    """Applicants sharing one value per feature; ``members`` are application ids in order."""
+
+    key: tuple[str, ...]
+    members: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+# -- quotas → features ----------------------------------------------------------------------
+
+def resolve_features(quotas: dict, pool: list, seats: int) -> Features:
+    """Per feature, every value present in the pool or given a minimum, with its (min, max).
+
+    Streets are a feature only when the quotas name them (fewer features, smaller
+    problem). A value missing from the quotas may take anyone: (0, seats).
+    """
+    features: Features = {}
+    for index, name in enumerate(FEATURES):
+        given = quotas.get(name)
+        if given is None:
+            continue
+        default = tuple(given.get(DEFAULT_STREET, (0, seats)))
+        present = sorted({row[index + 1] for row in pool})
+        named = [value for value in given if value != DEFAULT_STREET]
+        values = present + [value for value in named if value not in present]
+        features[name] = {value: tuple(given.get(value, default)) for value in values}
+    return features
+
+
+def problems(pool: list, features: Features, seats: int) -> list[str]:
+    """Why no panel can meet the quotas, in Chinese (empty when none is found this way).
+
+    Per feature these checks are exact; a clash between features (say, a street
+    whose few applicants are all of a full category) is left to the solver.
+    """
+    found: list[str] = []
+    if seats <= 0:
+        return [texts.NO_SEATS_PLAIN]
+    if len(pool) < seats:
+        found.append(texts.TOO_FEW_APPLICANTS.format(seats=seats, count=len(pool)))
+    for name, values in features.items():
+        column = FEATURES.index(name) + 1
+        counts = Counter(row[column] for row in pool)
+        label = texts.FEATURE_LABELS[name]
+        for value, (lo, hi) in values.items():
+            if lo > hi:
+                found.append(texts.MIN_ABOVE_MAX.format(value=value, lo=lo, hi=hi))
+            elif counts[value] < lo:
+                found.append(texts.MIN_NOT_MET.format(value=value, lo=lo, count=counts[value]))
+        total_min = sum(lo for lo, _ in values.values())
+        if total_min > seats:
+            found.append(texts.MINS_TOO_HIGH.format(feature=label, total=total_min, seats=seats))
+        total_max = sum(min(hi, counts[value]) for value, (_, hi) in values.items())
+        if total_max < seats <= len(pool):
+            found.append(texts.MAXES_TOO_LOW.format(feature=label, total=total_max, seats=seats))
+    return found
+
+
+def group_types(pool: list, features: Features) -> list[Type]:
+    """Applicants grouped by their values of the features in play, in a fixed order."""
+    columns = [FEATURES.index(name) + 1 for name in features]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for row in sorted(pool, key=lambda r: r[0]):
+        groups.setdefault(tuple(row[c] for c in columns), []).append(row[0])
+    return [Type(key, tuple(groups[key])) for key in sorted(groups)]
+
+
+# -- the library's pieces -----------------------------------------------------------------------
+
+def library_features(features: Features):
+    """The library's FeatureCollection for our features."""
+    from requests.structures import CaseInsensitiveDict
+    from sortition_algorithms.features import FeatureValueMinMax, set_default_max_flex
+
+    collection = CaseInsensitiveDict()
+    for name, values in features.items():
+        collection[name] = CaseInsensitiveDict(
+            {value: FeatureValueMinMax(min=lo, max=hi) for value, (lo, hi) in values.items()})
+    set_default_max_flex(collection)
+    return collection
+
+
+def library_people(rows: list[tuple[str, dict]], collection):
+    """The library's People from (key, {feature: value}) rows, in the given order."""
+    from sortition_algorithms.people import People
+
+    people = People([])
+    for number, (key, data) in enumerate(rows, start=1):
+        people.add(key, data, collection, number)
+    return people
+
+
+def _person_data(types: list[Type], features: Features) -> list[tuple[int, dict]]:
+    return [(member, dict(zip(features, t.key, strict=True))) for t in types for member in t.members]
+
+
+class LibraryProgress:
+    """The library's ProgressReporter protocol, relayed as (fraction, Chinese stage)."""
+
+    def __init__(self, emit: Emit) -> None:
+        self.emit, self.phase, self.total = emit, "", None
+
+    def start_phase(self, name: str, total: int | None = None, *, message: str | None = None) -> None:
+        self.phase, self.total = name, total
+
+    def update(self, current: int, *, message: str | None = None) -> None:
+        if self.phase == "multiplicative_weights" and self.total:
+            self.emit(0.15 + 0.45 * current / self.total, texts.STAGE_MW.format(done=current, total=self.total))
+        elif self.phase == "maximin_optimization":
+            self.emit(0.6 + 0.3 * current / (current + 10), texts.STAGE_OPTIMISE.format(iteration=current, committees="…"))
+        elif self.phase == "legacy_attempt":
+            self.emit(0.5, texts.STAGE_LEGACY.format(attempt=current))
+
+    def end_phase(self) -> None:
+        pass
+
+
+# -- the draw ------------------------------------------------------------------------------------
+
+def compute(job: dict, emit: Emit) -> dict:
+    """Run one draw; raises :class:`EngineError` when the quotas cannot be met."""
+    from sortition_algorithms.utils import set_random_provider
+
+    from services.selection import type_maximin as selection_types
+
+    algorithm, seed, seats = job["algorithm"], int(job["seed"]), int(job["seats"])
+    if algorithm not in ALGORITHMS:
+        raise EngineError([texts.UNKNOWN_ALGORITHM.format(algorithm=algorithm)], kind="config")
+    pool = [tuple(row) for row in job["pool"]]
+    emit(0.05, texts.STAGE_PREPARE)
+    features = resolve_features(job["quotas"], pool, seats)
+    found = problems(pool, features, seats)
+    if found:
+        raise EngineError(found)
+    set_random_provider(seed)
+    types = group_types(pool, features)
+    emit(0.1, texts.STAGE_FEASIBLE)
+    features, notes = selection_types.ensure_feasible(types, features, seats)
+    if algorithm == "maximin" and job.get("collapse_types", True):
+        counts, min_probability = selection_types.maximin(types, features, seats, emit)
+        emit(0.92, texts.STAGE_DRAW)
+        selected = _members_for_counts(types, counts, seed)
+    else:
+        emit(0.15, texts.STAGE_DRAW)
+        selected, min_probability = _library_draw(algorithm, types, features, seats, emit)
+    emit(0.96, texts.STAGE_WAITLIST)
+    waitlist = rank_waitlist(pool, selected, features, seed)
+    return {
+        "selected": sorted(selected), "waitlist": waitlist, "algorithm_used": algorithm, "notes": notes,
+        "features_used": {name: {v: list(mm) for v, mm in values.items()} for name, values in features.items()},
+        "min_probability": min_probability, "types": len(types),
+    }
+
+
+def _members_for_counts(types: list[Type], counts: tuple[int, ...], seed: int) -> list[int]:
+    """Draw ``counts[i]`` members of each type uniformly, from a stream of the seed."""
+    rng = random.Random(f"{seed}:members")
+    chosen: list[int] = []
+    for group, count in zip(types, counts, strict=True):
+        chosen += rng.sample(group.members, count)
+    return chosen
+
+
+def _library_draw(algorithm: str, types: list[Type], features: Features, seats: int,
+                  emit: Emit) -> tuple[list[int], float | None]:
+    """The library's own algorithms, person by person."""
+    from sortition_algorithms import errors
+    from sortition_algorithms.core import find_random_sample
+
+    collection = library_features(features)
+    people = library_people([(str(k), d) for k, d in _person_data(types, features)], collection)
+    try:
+        panels, _report = find_random_sample(
+            collection, people, seats, [], selection_algorithm=algorithm,
+            max_attempts=LEGACY_ATTEMPTS, progress_reporter=LibraryProgress(emit))
+    except errors.InfeasibleQuotasError as error:
+        raise EngineError([texts.INFEASIBLE_AFTER_RELAX, *error.output]) from error
+    except errors.SelectionError as error:
+        raise EngineError([texts.LEGACY_FAILED if algorithm == "legacy" else str(error)]) from error
+    return [int(key) for key in panels[0]], None
+
+
+def rank_waitlist(pool: list, selected: list[int], features: Features, seed: int) -> list[int]:
+    """The others in a seeded random order, those whose every value is still under its maximum first.
+
+    Someone who can replace a dropout without breaking a maximum comes first;
+    within each group the seed's shuffle decides.
+    """
+    chosen = set(selected)
+    columns = {name: FEATURES.index(name) + 1 for name in features}
+    taken = Counter((name, row[c]) for row in pool if row[0] in chosen for name, c in columns.items())
+    others = sorted((row for row in pool if row[0] not in chosen), key=lambda r: r[0])
+    random.Random(f"{seed}:waitlist").shuffle(others)
+
+    def blocked(row) -> int:
+        return int(any(taken[(name, row[c])] >= features[name][row[c]][1] for name, c in columns.items()))
+
+    return [row[0] for row in sorted(others, key=blocked)]

@@ -1,0 +1,237 @@
+"""Maximin over applicant types, on the solver layer of ``sortition-algorithms``.
+
+The library's maximin (``committee_generation/maximin.py``) is a column
+generation: a master LP finds entitlement weights, a pricing ILP finds the panel
+that most violates them, until none does; a final LP gives each panel its
+probability. This is the same method with one change of variables: a panel is a
+vector of counts per type (applicants with the same category and street)
+instead of a set of persons, and an applicant's probability is the expected
+count of their type divided by its size. Every solver call goes through the
+library's ``create_solver`` (HiGHS via highspy), quota relaxation through the
+library's own relaxation ILP and the final lottery through its pipage rounding.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+from services.selection import texts
+from services.selection.engine import EPS, Emit, EngineError, Features, Type, library_features, library_people
+
+BACKEND = "highspy"
+
+
+def _solver_api():
+    from sortition_algorithms.committee_generation.solver import SolverSense, SolverStatus, solver_sum
+
+    return SolverSense, SolverStatus, solver_sum
+
+
+@functools.cache
+def _single_pass_class() -> type:
+    import highspy
+    from sortition_algorithms.committee_generation.solver import HighsSolver, SolverSense
+
+    class SinglePassHighs(HighsSolver):
+        def set_objective(self, expr: Any, sense: SolverSense) -> None:
+            self._objective_sense = sense
+            maximize = sense == SolverSense.MAXIMIZE
+            self._h.setObjective(expr, highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
+
+    return SinglePassHighs
+
+
+def create_solver():
+    """The library's HiGHS solver, except that setting an objective does not also solve.
+
+    ``HighsSolver.set_objective`` calls highspy's ``maximize``/``minimize``, which
+    solve the model, and ``optimize`` then solves it again: every solve ran
+    twice (measured: 40 ms of a 110 ms round on 1,000 applicants).
+    """
+    solver = _single_pass_class()()
+    # Simplex ends on a vertex: with our quota matrices (one or two features) vertices are integral.
+    solver._h.setOptionValue("solver", "simplex")
+    return solver
+
+
+class PanelFinder:
+    """The best valid panel (counts per type) for given weights.
+
+    The quota matrix of one or two features (category, street) is totally
+    unimodular, so the LP relaxation's vertex is already a whole panel and costs
+    about 1 ms where HiGHS's branch and bound took 50–100 ms. The integer
+    program stays as the fallback whenever a vertex is fractional.
+    """
+
+    def __init__(self, types: list[Type], features: Features, seats: int) -> None:
+        self.types, self.features, self.seats = types, features, seats
+        self.lp, self.lp_vars = self._model(integer=False)
+        self.mip: Any = None
+        self.mip_vars: list[Any] = []
+        self.integer_solves = 0
+
+    def _model(self, integer: bool) -> tuple[Any, list[Any]]:
+        _sense, _status, solver_sum = _solver_api()
+        solver = create_solver()
+        add = solver.add_integer_var if integer else solver.add_continuous_var
+        counts = [add(lb=0.0, ub=float(min(t.size, self.seats))) for t in self.types]
+        solver.add_constr(solver_sum(counts) == self.seats)
+        for position, values in enumerate(self.features.values()):
+            for value, (lo, hi) in values.items():
+                members = [var for t, var in zip(self.types, counts, strict=True) if t.key[position] == value]
+                if not members:
+                    continue  # problems() already refused a minimum nobody can meet
+                total = solver_sum(members)
+                solver.add_constr(total >= lo)
+                solver.add_constr(total <= hi)
+        return solver, counts
+
+    def feasible(self) -> bool:
+        """Whether any panel meets the quotas."""
+        return self.best([0.0] * len(self.types)) is not None
+
+    def best(self, weights: list[float]) -> tuple[int, ...] | None:
+        """The panel maximising the weighted counts; None when no panel meets the quotas."""
+        sense, status, solver_sum = _solver_api()
+        self.lp.set_objective(solver_sum([w * v for w, v in zip(weights, self.lp_vars, strict=True)]), sense.MAXIMIZE)
+        if self.lp.optimize() != status.OPTIMAL:
+            return None
+        values = [self.lp.get_value(var) for var in self.lp_vars]
+        if all(abs(v - round(v)) < 1e-6 for v in values):
+            return tuple(round(v) for v in values)
+        if self.mip is None:
+            self.mip, self.mip_vars = self._model(integer=True)
+        self.integer_solves += 1
+        self.mip.set_objective(solver_sum([w * v for w, v in zip(weights, self.mip_vars, strict=True)]), sense.MAXIMIZE)
+        if self.mip.optimize() != status.OPTIMAL:
+            return None
+        return tuple(round(self.mip.get_value(var)) for var in self.mip_vars)
+
+
+def ensure_feasible(types: list[Type], features: Features, seats: int) -> tuple[Features, list[str]]:
+    """The features unchanged when some panel meets them, else the library's minimal relaxation and notes.
+
+    The relaxation runs on a stand-in pool of at most ``seats`` applicants per
+    type, which admits exactly the same panels (by counts) as the full pool.
+    """
+    from sortition_algorithms import errors
+    from sortition_algorithms.committee_generation.common import _relax_infeasible_quotas
+
+    if PanelFinder(types, features, seats).feasible():
+        return features, []
+    stand_in = [(str(member), dict(zip(features, t.key, strict=True)))
+                for t in types for member in t.members[:seats]]
+    collection = library_features(features)
+    try:
+        relaxed, _lines = _relax_infeasible_quotas(
+            collection, library_people(stand_in, collection), seats, [], solver_backend=BACKEND)
+    except errors.SelectionError as error:
+        raise EngineError([texts.INFEASIBLE_AFTER_RELAX]) from error
+    new = copy.deepcopy(features)
+    notes = [texts.RELAXED]
+    for name, values in features.items():
+        for value, (lo, hi) in values.items():
+            new_lo, new_hi = relaxed[name][value].min, relaxed[name][value].max
+            if new_lo != lo:
+                notes.append(texts.RELAXED_MIN.format(value=value, old=lo, new=new_lo))
+            if new_hi != hi:
+                notes.append(texts.RELAXED_MAX.format(value=value, old=hi, new=new_hi))
+            new[name][value] = (new_lo, new_hi)
+    return new, notes
+
+
+def _covering_panels(finder: PanelFinder, emit: Emit) -> tuple[list[tuple[int, ...]], list[int]]:
+    """A first set of panels in which every type that can sit on a panel does (in type order)."""
+    from sortition_algorithms.utils import random_provider
+
+    types = finder.types
+    panels: list[tuple[int, ...]] = []
+    covered: set[int] = set()
+    for index in range(len(types)):
+        if index in covered:
+            continue
+        # Small seeded weights on the others vary the panels found, as the library's warm-up does.
+        weights = [random_provider().uniform(0.0, 0.001) / t.size for t in types]
+        weights[index] = 1.0
+        panel = finder.best(weights)
+        if panel is not None and panel not in panels:
+            panels.append(panel)
+            covered |= {i for i, n in enumerate(panel) if n > 0}
+        emit(0.1 + 0.2 * (index + 1) / len(types), texts.STAGE_COVER.format(done=index + 1, total=len(types)))
+    return panels, sorted(covered)
+
+
+def maximin(types: list[Type], features: Features, seats: int, emit: Emit) -> tuple[tuple[int, ...], float]:
+    """Counts per type of the panel drawn from the maximin lottery, and the minimum probability.
+
+    Dual LP (as in the library): minimise z subject to Σ_t y_t·c_t(B)/n_t ≤ z for
+    every panel B found so far and Σ_t y_t = 1; the pricing step looks for a panel
+    that breaks the bound, until none does.
+    """
+    sense, _status, solver_sum = _solver_api()
+    finder = PanelFinder(types, features, seats)
+    panels, covered = _covering_panels(finder, emit)
+    master = create_solver()
+    upper = master.add_continuous_var(lb=0.0, ub=float("inf"))
+    weights = {i: master.add_continuous_var(lb=0.0, ub=1.0) for i in covered}
+    master.add_constr(solver_sum(weights.values()) == 1)
+    master.set_objective(upper, sense.MINIMIZE)
+
+    def bound(panel: tuple[int, ...]) -> None:
+        master.add_constr(solver_sum([panel[i] / types[i].size * weights[i] for i in covered if panel[i]]) <= upper)
+
+    for panel in panels:
+        bound(panel)
+    iteration = 0
+    while True:
+        iteration += 1
+        master.optimize()
+        entitled = [0.0] * len(types)
+        for i in covered:
+            entitled[i] = master.get_value(weights[i]) / types[i].size
+        ceiling = master.get_value(upper)
+        panel = finder.best(entitled)
+        emit(0.3 + 0.6 * iteration / (iteration + 20),
+             texts.STAGE_OPTIMISE.format(iteration=iteration, committees=len(panels)))
+        if panel is None or panel in panels or sum(w * n for w, n in zip(entitled, panel, strict=True)) <= ceiling + EPS:
+            break
+        panels.append(panel)
+        bound(panel)
+    probabilities, lowest = _primal(panels, covered, types)
+    return _lottery(panels, probabilities), lowest
+
+
+def _primal(panels: list[tuple[int, ...]], covered: list[int], types: list[Type]) -> tuple[list[float], float]:
+    """Probabilities of the panels that maximise the lowest selection probability."""
+    sense, _status, solver_sum = _solver_api()
+    solver = create_solver()
+    shares = [solver.add_continuous_var(lb=0.0, ub=1.0) for _ in panels]
+    solver.add_constr(solver_sum(shares) == 1)
+    lowest = solver.add_continuous_var(lb=0.0, ub=1.0)
+    for i in covered:
+        terms = [panel[i] / types[i].size * share for panel, share in zip(panels, shares, strict=True) if panel[i]]
+        solver.add_constr(solver_sum(terms) >= lowest)
+    solver.set_objective(lowest, sense.MAXIMIZE)
+    solver.optimize()
+    values = [max(solver.get_value(share), 0.0) for share in shares]
+    total = sum(values)
+    return [v / total for v in values], solver.get_value(lowest)
+
+
+def _lottery(panels: list[tuple[int, ...]], probabilities: list[float]) -> tuple[int, ...]:
+    """One panel from the distribution, by the library's pipage rounding on the seeded stream."""
+    from sortition_algorithms.core import lottery_rounding
+    from sortition_algorithms.utils import random_provider
+
+    drawn = lottery_rounding(panels, probabilities, 1)
+    if len(drawn) == 1:
+        return drawn[0]
+    # Rounding noise left no panel or two; draw directly from the same seeded stream.
+    point, running = random_provider().uniform(0.0, 1.0), 0.0
+    for panel, probability in zip(panels, probabilities, strict=True):
+        running += probability
+        if point < running:
+            return panel
+    return panels[-1]
