@@ -8,9 +8,10 @@ setup:
 run: setup
 	@.venv/bin/python scripts/devstack.py
 
-## Run the whole test suite (lint, SQLite, then the integration tests again on PostgreSQL).
+## Run the whole test suite (lint, the import contracts, SQLite, then the integration tests again on PostgreSQL).
 test: setup
 	@.venv/bin/ruff check --quiet .
+	@.venv/bin/lint-imports --no-cache
 	@.venv/bin/python -m pytest -q -p no:cacheprovider tests
 	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider -m postgres tests
 
@@ -26,3 +27,4 @@ bench: setup
 
 lint: setup
 	@.venv/bin/ruff check .
+	@.venv/bin/lint-imports --no-cache

@@ -48,8 +48,9 @@ def staff_create(username: str, role: str, unit_name: str | None, password: str 
 @wechat_cli.command("sync-menu")
 def sync_menu() -> None:
     """Push ``config/menu.toml`` to WeChat (the emulator in the demo)."""
+    from wechatpy.exceptions import WeChatClientException
+
     from config.menu import MenuError, load_menu
-    from services.messaging.wechat_client import WeChatClientException
 
     settings = current_app.extensions["settings"]
     try:

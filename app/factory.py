@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     from models import cipher
     from services.calendar import workdays
     from services.messaging import wechat_client
+    from services.programme import links
 
     settings = app.extensions["settings"]
     db.init_app(app)
@@ -76,8 +77,11 @@ def register_extensions(app: Flask) -> None:
         _sqlite_pragmas(app)
     redis_client = redis_conn.connect(settings.REDIS_URL, Path(app.instance_path))
     app.extensions["redis"] = redis_client
+    # Other processes (delivery workers, the scheduler's queue) reach the same server by URL.
+    app.extensions["redis_url"] = settings.REDIS_URL or redis_conn.redis_url_of(redis_client)
     app.extensions["wechat"] = wechat_client.make_client(settings, redis_client)
     app.extensions["router"] = build_router()
+    links.configure(settings.PUBLIC_BASE_URL)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
-from services.calendar import clock
+from services.calendar import clock, workdays
 
 bp = Blueprint("health", __name__)
 
@@ -67,10 +67,6 @@ def _scheduler() -> dict:
 
 
 def _calendar() -> dict:
-    try:
-        from services.calendar import workdays
-    except ImportError:
-        return {"ok": False, "message": "工作日历模块未加载"}
     try:
         return workdays.calendar_health(clock.today_local())
     except Exception as exc:  # the health page must report, not fail

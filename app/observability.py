@@ -13,18 +13,21 @@ import uuid
 
 import structlog
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+
+from bot import metrics as bot_metrics
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 WEBHOOK_LATENCY = Histogram(
     "webhook_seconds", "Time to answer a WeChat push", ["outcome"], registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
-DEDUP_HITS = Counter("webhook_dedup_hits_total", "Retried WeChat pushes answered from the dedup cache", registry=REGISTRY)
 OUTBOX_DEPTH = Gauge("outbox_messages", "Outbox rows by status", ["status"], registry=REGISTRY)
 DELIVERY_OUTCOMES = Gauge("outbox_failures", "Final or pending failures by WeChat error code", ["code"], registry=REGISTRY)
+for _collector in bot_metrics.COLLECTORS:  # the webhook's own metrics, on the same page
+    REGISTRY.register(_collector)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -43,13 +43,9 @@ class Deduplicator:
         self.ttl = ttl
         self.redis_ok = client is not None
 
-    def claim(self, key: str, openid: str, now) -> tuple[bool, str | None]:
-        """``(True, None)`` if this copy should be handled; ``(False, reply)`` for a duplicate."""
-        first, reply, _values = self.claim_and_read(key, openid, now)
-        return first, reply
-
     def claim_and_read(self, key: str, openid: str, now, reads: tuple[str, ...] = ()) -> tuple[bool, str | None, list]:
-        """:meth:`claim`, plus ``GET`` of each key in ``reads`` in the same round trip.
+        """Claim ``key``: ``(True, None, values)`` if this copy should be handled, ``(False, reply, values)``
+        for a duplicate, with a ``GET`` of each key in ``reads`` in the same round trip.
 
         The values are ``None`` when Redis is unavailable (check :attr:`redis_ok`).
         """

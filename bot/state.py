@@ -16,12 +16,10 @@ from typing import Any
 
 import redis
 
+from handlers.chat import StateUnavailable
+
 KEEP_SECONDS = 86400
 _UNREAD = object()
-
-
-class StateUnavailable(Exception):
-    """Redis is unreachable: a dialogue cannot be continued now."""
 
 
 class ConversationState:

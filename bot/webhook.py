@@ -7,16 +7,20 @@ stack trace sent to WeChat.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
 import structlog
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.observability import DEDUP_HITS
 from bot import crypto, render
 from bot.dedup import Deduplicator, message_key
+from bot.metrics import DEDUP_HITS
 from bot.state import ConversationState
 from handlers import texts
-from handlers.chat import ChatContext, NoReply, TextReply
+from handlers.chat import ChatContext, NoReply, Reply, TextReply
 from models import db
 from services.calendar import clock
 from services.participation import citizens
@@ -116,8 +120,9 @@ def _handle(fields: dict[str, str], settings) -> str:
         touch = not _recently_touched(touched_at, now)
     else:
         touch = touched_at is None
-    reply, recorded = _dispatch(fields, openid, msg_type, now, key, state, touch, interactive, settings, log_ctx,
-                                events_version)
+    inbound = Inbound(fields=fields, openid=openid, msg_type=msg_type, now=now, key=key, state=state, touch=touch,
+                      interactive=interactive, events_version=events_version, settings=settings, log=log_ctx)
+    reply, recorded = _dispatch(inbound)
     xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID, now=now)
     also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if recorded else None
     dedup.remember(key, xml, also)
@@ -133,26 +138,45 @@ def _recently_touched(touched_at: bytes | None, now) -> bool:
     return 0 <= age < citizens.INTERACTION_RESOLUTION.total_seconds()
 
 
-def _dispatch(fields, openid, msg_type, now, key, state, touch, interactive, settings, log_ctx, events_version):
+@dataclass(frozen=True)
+class Inbound:
+    """One push from WeChat, verified, parsed and claimed, with what dispatching it needs."""
+
+    fields: dict[str, str]
+    openid: str
+    msg_type: str
+    now: dt.datetime
+    key: str  # the dedup key
+    state: ConversationState
+    touch: bool  # record the citizen's interaction now
+    interactive: bool  # the push opens the customer-service window
+    events_version: Any
+    settings: Any
+    log: Any
+
+
+def _dispatch(inbound: Inbound) -> tuple[Reply, bool]:
     """Run the router; errors become an apology (or nothing, for events).
 
     Returns the reply and whether the citizen's interaction was recorded now (and committed).
     """
     ctx = ChatContext(
-        openid=openid, msg_type=msg_type, fields=fields, now=now, session=db.session,
-        state=state, key=key, public_base_url=settings.PUBLIC_BASE_URL, events_version=events_version,
+        openid=inbound.openid, msg_type=inbound.msg_type, fields=inbound.fields, now=inbound.now, session=db.session,
+        state=inbound.state, key=inbound.key, public_base_url=inbound.settings.PUBLIC_BASE_URL,
+        settings=inbound.settings, events_version=inbound.events_version,
     )
+    is_event = inbound.msg_type == "event"
     try:
-        if touch:
-            citizens.record_interaction(db.session, openid, now, interactive=interactive)
+        if inbound.touch:
+            citizens.record_interaction(db.session, inbound.openid, inbound.now, interactive=inbound.interactive)
         reply = current_app.extensions["router"].dispatch(ctx)
         db.session.commit()
-        return reply, touch and interactive
+        return reply, inbound.touch and inbound.interactive
     except SQLAlchemyError:
         db.session.rollback()
-        log_ctx.exception("webhook.database_error")
-        return (NoReply() if msg_type == "event" else TextReply(texts.SORRY_BUSY)), False
+        inbound.log.exception("webhook.database_error")
+        return (NoReply() if is_event else TextReply(texts.SORRY_BUSY)), False
     except Exception:
         db.session.rollback()
-        log_ctx.exception("webhook.handler_error")
-        return (NoReply() if msg_type == "event" else TextReply(texts.SORRY_ERROR)), False
+        inbound.log.exception("webhook.handler_error")
+        return (NoReply() if is_event else TextReply(texts.SORRY_ERROR)), False

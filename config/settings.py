@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     WECHAT_ACCOUNT_ID: str = "gh_demo"
     WECHAT_API_BASE: str = "http://127.0.0.1:8081"
     WECHAT_HTTP_TIMEOUT: float = Field(default=5.0, gt=0)
-    # ``encrypted`` answers in safe mode when WeChat sends safe mode; ``plain`` never encrypts.
     WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
 
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"

@@ -7,24 +7,18 @@ suggestions, broadcasts, compliance, stats, audit); each adds its routes to
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Blueprint, Flask
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 
-VIEW_MODULES = [
-    "auth", "dashboard", "events", "applications", "selection", "checkin", "suggestions",
-    "broadcasts", "compliance", "stats", "audit", "outbox", "closing",
-]
-
-
 def init_app(app: Flask) -> None:
     """Register the console blueprint, its views and the login manager."""
+    # Each view module adds its routes (and its menu entry, in this order) to ``bp`` when imported.
+    from console import auth, dashboard, events  # noqa: F401, I001
+    from console import applications, selection, checkin, suggestions  # noqa: F401, I001
+    from console import broadcasts, compliance, stats, audit, outbox, closing  # noqa: F401, I001
     from console import access
 
-    for name in VIEW_MODULES:
-        importlib.import_module(f"console.{name}")
     access.init_login(app)
     app.register_blueprint(bp)
     app.jinja_env.filters.setdefault("local", access.local_filter)

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from flask import Flask, abort
 from flask_login import current_user, login_required
 
-from app.extensions import db, login_manager
-from models import StaffRole, StaffUser
+from models import StaffRole, StaffUser, db
 from services.calendar import clock
 
 ROLE_LABELS = {StaffRole.COORDINATOR: "区级协调员", StaffRole.UNIT: "单位工作人员", StaffRole.AUDITOR: "审计"}
 
 
 def init_login(app: Flask) -> None:
-    """Flask-Login: load staff by id; anonymous users go to the login page."""
+    """Flask-Login (bound to the app by the shell): load staff by id; anonymous users go to the login page."""
+    login_manager = app.login_manager
     login_manager.login_view = "console.login"
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "strong"

@@ -12,13 +12,13 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
 from console import bp
 from console.access import actor_ip, event_or_404, may_see_personal_data, readers, writers
 from console.forms import InvitationForm, InvitationRemoveForm
-from models import Application, ApplicationStatus, Event
+from models import Application, ApplicationStatus, Event, db
 from services.admin import audit, exports
 from services.calendar import clock
+from services.participation.applications import CATEGORIES
 from services.privacy import pii
 from services.programme import event_admin
 
@@ -29,15 +29,6 @@ STATUS_LABELS = {
 }
 EXPORT_HEADERS = ["序号", "姓名", "手机号码", "类别", "所在街道（镇）", "状态", "候补顺序", "定向邀请",
                   "签到码", "报名理由/备注", "报名时间", "签到时间"]
-
-
-def categories() -> tuple[str, ...]:
-    """The applicant categories, as the citizen side defines them."""
-    try:
-        from services.participation.applications import CATEGORIES
-    except ImportError:  # the citizen side is not in this checkout
-        CATEGORIES = ("人大代表", "政协委员", "群众代表（家长）", "群众代表（企业）", "媒体记者", "其他群众")
-    return tuple(CATEGORIES)
 
 
 @bp.app_template_global()
@@ -88,7 +79,7 @@ def applications(event_id: int):
 def _invitation_form() -> InvitationForm:
     """The invitation form with the category choices."""
     form = InvitationForm()
-    form.category.choices = [(c, c) for c in categories()]
+    form.category.choices = [(c, c) for c in CATEGORIES]
     return form
 
 
@@ -106,7 +97,7 @@ def _page(event: Event, filters: dict[str, str], form: InvitationForm) -> str:
         "console/applications.html", event=event, rows=rows, filters=filters,
         by_category=Counter(a.category for a in active).most_common(),
         by_street=Counter(a.street or "未填写" for a in active).most_common(),
-        by_status=Counter(a.status for a in everyone), categories=categories(),
+        by_status=Counter(a.status for a in everyone), categories=CATEGORIES,
         streets=sorted({a.street for a in everyone if a.street}), statuses=STATUS_LABELS,
         invitations=[a for a in everyone if a.invited], form=form, remove_form=InvitationRemoveForm(),
         shown_name=shown_name, shown_mobile=shown_mobile, total=len(active),

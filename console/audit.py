@@ -9,10 +9,9 @@ import re
 from flask import render_template, request
 from sqlalchemy import func, select
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import roles_required
-from models import AuditLog, StaffRole
+from models import AuditLog, StaffRole, db
 from services.calendar import clock
 
 PER_PAGE = 50

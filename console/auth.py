@@ -10,9 +10,8 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.extensions import db
 from console import bp
-from models import StaffUser
+from models import StaffUser, db
 from services.admin import audit, staff
 from services.calendar import clock
 

@@ -6,11 +6,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import readers, writers
 from console.forms_staff import AUDIENCE_CHOICES, BroadcastForm, EmptyForm
-from models import BroadcastAudience, BroadcastStatus, StaffRole, Topic
+from models import BroadcastAudience, BroadcastStatus, StaffRole, Topic, db
 from services.calendar import clock
 from services.messaging import broadcasts
 

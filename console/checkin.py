@@ -8,36 +8,20 @@ as SVG to staff, and to the citizen through a signed link that needs no login.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from app.extensions import db
 from console import bp
 from console.access import event_or_404, writers
 from console.forms import CheckinForm
-from models import Application, Event
+from models import Application, Event, db
 from services.calendar import clock
 from services.participation import checkin as checkin_service
 
 QR_SALT = "checkin-qr"
 ERROR_STATUS = {checkin_service.UnknownCode: 404, checkin_service.WrongEvent: 422,
                 checkin_service.AlreadyCheckedIn: 409, checkin_service.NotSelected: 422}
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=QR_SALT)
-
-
-def public_qr_token(application_id: int) -> str:
-    """The unguessable token of a participant's public QR link."""
-    return _serializer().dumps(application_id)
-
-
-def public_qr_url(application_id: int, external: bool = False) -> str:
-    """The citizen's link to their own QR code (no login; the token is signed)."""
-    return url_for("console.public_qr", token=public_qr_token(application_id), _external=external)
 
 
 def _arrivals_json(event_id: int) -> dict:
@@ -121,19 +105,6 @@ def participant_qr(application_id: int):
     if application is None or not application.checkin_code:
         abort(404)
     event_or_404(application.event_id)
-    return _svg_response(application.checkin_code)
-
-
-@bp.get("/p/qr/<token>.svg")
-def public_qr(token: str):
-    """The citizen's own QR code, opened from the selection notice (signed link, no login)."""
-    try:
-        application_id = _serializer().loads(token)
-    except BadSignature:
-        abort(404)
-    application = db.session.get(Application, application_id)
-    if application is None or not application.checkin_code or application.status not in checkin_service.ATTENDING:
-        abort(404)
     return _svg_response(application.checkin_code)
 
 

@@ -8,11 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import readers, require_unit, scoped_unit_id, writers
 from console.forms_staff import ClosingForm
-from models import Event, EventStatus
+from models import Event, EventStatus, db
 from services.calendar import clock
 from services.programme import closing
 

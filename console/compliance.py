@@ -7,11 +7,10 @@ from collections import Counter
 from flask import render_template, request
 from sqlalchemy import select
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import ComplianceFilterForm
-from models import Unit
+from models import Unit, db
 from services.calendar import clock, workdays
 from services.programme import deadlines
 from services.programme.deadline_texts import SHORT_LABELS, estimated_note

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from app.extensions import db
 from console import bp
 from console.access import readers, scoped_unit_id
-from models import Event, EventStatus, OutboxMessage, OutboxStatus, Suggestion, SuggestionStatus
+from models import Event, EventStatus, OutboxMessage, OutboxStatus, Suggestion, SuggestionStatus, db
 from services.calendar import clock
 from services.programme import deadlines
 

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from types import SimpleNamespace
 
 import structlog
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import event_or_404, readers, scoped_unit_id, writers
-from console.forms import KIND_CHOICES, MODE_CHOICES, CancelForm, EventForm, PostponeForm, PublishForm
-from models import Event, EventStatus, StaffRole, Topic, Unit
+from console.forms import CancelForm, EventForm, PostponeForm, PublishForm
+from models import Event, EventStatus, StaffRole, Topic, Unit, db
 from services.calendar import clock, workdays
-from services.programme import event_admin
+from services.messaging import wording
+from services.programme import announcement, event_admin
 
 log = structlog.get_logger("console.events")
 NAV.append(("console.events", "活动管理", None))
@@ -32,8 +31,6 @@ STATUS_LABELS = {EventStatus.DRAFT: "草稿", EventStatus.PUBLISHED: "已发布"
                  EventStatus.CANCELLED: "已取消", EventStatus.CLOSED: "已结束"}
 STATUS_COLOURS = {EventStatus.DRAFT: "amber", EventStatus.PUBLISHED: "green",
                   EventStatus.CANCELLED: "red", EventStatus.CLOSED: ""}
-KIND_LABELS = dict(KIND_CHOICES)
-MODE_LABELS = dict(MODE_CHOICES)
 EVENT_FIELDS = ("title", "kind", "mode", "unit_id", "co_hosts", "topic_id", "starts_at", "duration_minutes",
                 "place", "summary", "agenda", "online_participation", "livestream_url", "seats",
                 "apply_opens_at", "apply_closes_at", "selection_planned_on")
@@ -43,7 +40,7 @@ LOCAL_TIME_FIELDS = ("starts_at", "apply_opens_at", "apply_closes_at")
 @bp.app_template_global()
 def event_labels() -> dict:
     """Chinese labels for event enums, for every console template."""
-    return {"status": STATUS_LABELS, "colour": STATUS_COLOURS, "kind": KIND_LABELS, "mode": MODE_LABELS}
+    return {"status": STATUS_LABELS, "colour": STATUS_COLOURS, "kind": wording.KIND_LABELS, "mode": wording.MODE_LABELS}
 
 
 def _scoped(query):
@@ -280,70 +277,10 @@ def event_postpone(event_id: int):
 
 
 def announcement_text(event: Event) -> str:
-    """The announcement exactly as citizens will read it once published (the chat's detail text)."""
-    try:
-        from handlers.events import event_blocks
-    except ImportError:  # the citizen side is not in this checkout
-        return _fallback_announcement(event)
+    """The announcement exactly as citizens will read it once published (the chat's paragraphs)."""
     settings = current_app.extensions["settings"]
-    ctx = SimpleNamespace(session=_PreviewSession(db.session, event), now=clock.now(),
-                          public_base_url=settings.PUBLIC_BASE_URL)
-    try:
-        return "\n\n".join(event_blocks(ctx, event.id))
-    except Exception:  # a preview must never break the page
-        log.exception("announcement_preview_failed", event_id=event.id)
-        return _fallback_announcement(event)
-
-
-class _AsPublished:
-    """An event seen as it will be once published (drafts are not public yet)."""
-
-    def __init__(self, event: Event) -> None:
-        self._event = event
-
-    def __getattr__(self, name: str):
-        return getattr(self._event, name)
-
-    @property
-    def status(self) -> EventStatus:
-        """Published, unless it is already past that (cancelled or closed)."""
-        return EventStatus.PUBLISHED if self._event.status == EventStatus.DRAFT else self._event.status
-
-
-class _PreviewSession:
-    """A session whose ``get`` returns the previewed event as published; the rest is delegated."""
-
-    def __init__(self, session, event: Event) -> None:
-        self._session = session
-        self._event = event
-
-    def get(self, model, ident, *args, **kwargs):
-        if model is Event and ident == self._event.id:
-            return _AsPublished(self._event)
-        return self._session.get(model, ident, *args, **kwargs)
-
-    def __getattr__(self, name: str):
-        return getattr(self._session, name)
-
-
-def _fallback_announcement(event: Event) -> str:
-    """Announcement text used until the citizen-side text function is available."""
-    starts = clock.local(event.starts_at)
-    lines = [f"【{KIND_LABELS.get(event.kind, '')}】{event.title}",
-             f"时间：{starts:%Y年%m月%d日} {starts:%H:%M}（约 {event.duration_minutes} 分钟）",
-             f"形式：{MODE_LABELS.get(event.mode, '')}"]
-    if event.place:
-        lines.append(f"地点：{event.place}")
-    lines.append(f"主办单位：{event.unit.name}" + (f"；协办单位：{event.co_hosts}" if event.co_hosts else ""))
-    if event.summary:
-        lines.append(f"活动内容：{event.summary}")
-    if event.agenda:
-        lines.append("活动议程：\n" + event.agenda)
-    if event.is_livestreamed:
-        lines.append(f"网民参与方式：{event.online_participation}")
-    if event.takes_applications and event.apply_closes_at:
-        lines.append(f"现场名额 {event.seats} 人，公开遴选报名截止：{clock.local(event.apply_closes_at):%m月%d日 %H:%M}。")
-    return "\n".join(lines)
+    composed = announcement.compose(event, clock.now(), settings.PUBLIC_BASE_URL, as_published=True)
+    return "\n\n".join(composed.paragraphs())
 
 
 @bp.errorhandler(event_admin.EventNotFound)

@@ -18,12 +18,11 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
-from models import EventKind, EventMode
+from services.messaging import wording
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-KIND_CHOICES = [(EventKind.OPEN_DAY.value, "政务开放日"), (EventKind.POLICY_LECTURE.value, "政策公开讲")]
-MODE_CHOICES = [(EventMode.OFFLINE.value, "线下"), (EventMode.ONLINE.value, "线上直播"),
-                (EventMode.HYBRID.value, "线上线下结合")]
+KIND_CHOICES = list(wording.KIND_LABELS.items())
+MODE_CHOICES = list(wording.MODE_LABELS.items())
 MOBILE = Regexp(r"^1\d{10}$", message="请填写 11 位手机号码")
 
 

@@ -8,11 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import coordinators, readers
 from console.forms_staff import EmptyForm
-from models import Application, Broadcast, Event, OutboxMessage, OutboxStatus, StaffRole, Suggestion
+from models import Application, Broadcast, Event, OutboxMessage, OutboxStatus, StaffRole, Suggestion, db
 from services.admin import audit
 from services.calendar import clock
 from services.messaging import delivery

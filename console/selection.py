@@ -15,15 +15,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from app.extensions import db
 from console import bp
 from console.access import event_or_404, readers, writers
-from console.applications import categories, shown_mobile, shown_name
+from console.applications import shown_mobile, shown_name
 from console.forms import ConfirmForm, DrawForm
-from models import Application, Event, SelectionRun, SelectionStatus
+from models import Application, Event, SelectionRun, SelectionStatus, db
 from services import selection
 from services.calendar import clock
 from services.participation import checkin
+from services.participation.applications import CATEGORIES
 from services.programme import deadlines
 from services.selection import texts
 
@@ -33,7 +33,7 @@ RUNNING = (SelectionStatus.QUEUED, SelectionStatus.RUNNING)
 def _category_rows(pool: list, quotas: dict) -> list[dict]:
     """One row per category: applicants in the pool and the [min, max] asked for."""
     counts = Counter(row[1] for row in pool)
-    names = list(categories()) + sorted(set(counts) - set(categories()))
+    names = list(CATEGORIES) + sorted(set(counts) - set(CATEGORIES))
     table = quotas.get("category", {})
     return [{"index": i, "value": name, "applicants": counts.get(name, 0),
              "min": table.get(name, [0, 0])[0], "max": table.get(name, [0, 0])[1]}

@@ -6,11 +6,10 @@ from flask import Response, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import StatsFilterForm
-from models import Unit
+from models import Unit, db
 from services.admin import exports, stats
 from services.calendar import clock
 

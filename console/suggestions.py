@@ -14,7 +14,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.extensions import db
 from console import NAV, bp
 from console.access import coordinators, readers, scoped_unit_id, writers
 from console.forms_staff import (
@@ -25,7 +24,7 @@ from console.forms_staff import (
     ReplyForm,
     SuggestionFilterForm,
 )
-from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit
+from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit, db
 from services.admin import stats
 from services.calendar import clock
 from services.participation import suggestions

@@ -6,8 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.state import ConversationState
 from services.programme import event_cache
+
+
+class StateUnavailable(Exception):
+    """The conversation state cannot be read or written now (Redis unreachable): a dialogue cannot go on."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,10 @@ class ChatContext:
     fields: dict[str, str]
     now: dt.datetime
     session: Any
-    state: ConversationState
+    state: Any  # the citizen's conversation state (``bot.state.ConversationState``: dialogue, last list)
     key: str
     public_base_url: str = ""
+    settings: Any = None  # the app's typed settings (config.settings.Settings), as the app was built with
     extras: dict[str, Any] = field(default_factory=dict)
     # The programme's version token as the webhook read it from Redis (see services.programme.event_cache).
     events_version: Any = event_cache.UNKNOWN

@@ -13,9 +13,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from bot.state import StateUnavailable
 from handlers import texts
-from handlers.chat import ChatContext, Reply, TextReply
+from handlers.chat import ChatContext, Reply, StateUnavailable, TextReply
 
 Handler = Callable[[ChatContext], Reply]
 Step = Callable[[ChatContext], Reply]

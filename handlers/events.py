@@ -14,8 +14,8 @@ from handlers.dialogue import leaving
 from handlers.router import Router
 from models import Event, EventKind
 from services.messaging import wording
-from services.programme import event_cache, events
-from services.programme.events import VISIBLE, WindowState
+from services.programme import announcement, event_cache, events
+from services.programme.events import VISIBLE
 
 
 def catalog(ctx: ChatContext) -> event_cache.Catalog:
@@ -28,22 +28,14 @@ def catalog(ctx: ChatContext) -> event_cache.Catalog:
 
 def window_line(event: Event, ctx: ChatContext) -> str:
     """报名中（11月30日 周一 17:00 截止） and the like."""
-    return _window_text(events.application_window(event, ctx.now))
-
-
-def _window_text(window: events.Window) -> str:
-    if window.state is WindowState.OPEN:
-        return texts.WINDOW_OPEN.format(closes=wording.when(window.closes_at))
-    if window.state is WindowState.NOT_YET:
-        return texts.WINDOW_NOT_YET.format(opens=wording.when(window.opens_at))
-    return texts.WINDOW_LABELS[window.state.value]
+    return announcement.window_text(events.application_window(event, ctx.now))
 
 
 def _item(ctx: ChatContext, event: Event | None) -> str:
     if event is None:
         return texts.ITEM_GONE
     mode = wording.MODE_LABELS[event.mode.value]
-    place = event.place or texts.PLACE_TBD
+    place = event.place or announcement.PLACE_TBD
     where = mode if place == mode else f"{mode}｜{place}"
     return texts.EVENT_ITEM.format(when=wording.when(event.starts_at), title=event.title, where=where,
                                    window=window_line(event, ctx))
@@ -94,59 +86,17 @@ def _public(ctx: ChatContext, event_id: int):
 
 
 def chat_event_blocks(ctx: ChatContext, event_id: int) -> list[str]:
-    """:func:`event_blocks` from the programme snapshot (the chat's detail source)."""
+    """The event's announcement (:mod:`services.programme.announcement`) and what to reply next."""
     event = _public(ctx, event_id)
-    key = ("detail", event_id, ctx.public_base_url, events.application_window(event, ctx.now).state)
+    window = events.application_window(event, ctx.now)
+    key = ("detail", event_id, ctx.public_base_url, window.state)
     cat = catalog(ctx)
     blocks = cat.memo.get(key)
     if blocks is None:
-        blocks = cat.memo[key] = tuple(_blocks(ctx, event))
+        text = announcement.compose(event, ctx.now, ctx.public_base_url).paragraphs()
+        text.append(texts.DETAIL_ACTIONS_APPLY if window.is_open else texts.DETAIL_ACTIONS)
+        blocks = cat.memo[key] = tuple(text)
     return list(blocks)
-
-
-def event_blocks(ctx: ChatContext, event_id: int) -> list[str]:
-    """The announcement, as paragraphs: every field the programme requires (from the database)."""
-    return _blocks(ctx, events.get(ctx.session, event_id))
-
-
-def _blocks(ctx: ChatContext, event: Event) -> list[str]:
-    hosts = event.unit.name + (texts.CO_HOSTS.format(names=event.co_hosts) if event.co_hosts else "")
-    blocks = [texts.DETAIL_HEAD.format(
-        title=event.title, kind=wording.KIND_LABELS[event.kind.value],
-        time=wording.time_range(event.starts_at, event.ends_at), duration=wording.duration(event.duration_minutes),
-        mode=wording.MODE_LABELS[event.mode.value], place=event.place or texts.PLACE_TBD, hosts=hosts,
-    )]
-    blocks.append(_seats_and_window(ctx, event))
-    if event.status.value == "cancelled":
-        blocks.insert(0, texts.DETAIL_CANCELLED.format(reason=event.cancel_reason or texts.NO_REASON_GIVEN))
-    if event.summary:
-        blocks.append(texts.DETAIL_SUMMARY.format(summary=event.summary))
-    blocks.append(texts.DETAIL_AGENDA.format(agenda=event.agenda or texts.AGENDA_TBD))
-    blocks.append(_online(event))
-    blocks.append(texts.DETAIL_LINKS.format(page=events.page_url(event.id, ctx.public_base_url),
-                                            ics=events.ics_url(event.id, ctx.public_base_url)))
-    window = events.application_window(event, ctx.now)
-    blocks.append(texts.DETAIL_ACTIONS_APPLY if window.is_open else texts.DETAIL_ACTIONS)
-    return blocks
-
-
-def _seats_and_window(ctx: ChatContext, event: Event) -> str:
-    if not event.takes_applications:
-        return texts.DETAIL_NO_SEATS
-    window = events.application_window(event, ctx.now)
-    selection = (texts.DETAIL_SELECTION_DAY.format(day=wording.day_label(event.selection_planned_on))
-                 if event.selection_planned_on else "")
-    return texts.DETAIL_SEATS.format(
-        seats=event.seats, deadline=wording.when(window.closes_at), window=window_line(event, ctx),
-        selection=selection,
-    )
-
-
-def _online(event: Event) -> str:
-    if not event.is_livestreamed:
-        return texts.DETAIL_OFFLINE_ONLY
-    link = event.livestream_url or texts.LIVESTREAM_TBD
-    return texts.DETAIL_ONLINE.format(how=event.online_participation or texts.ONLINE_HOW_TBD, link=link)
 
 
 # -- lists ----------------------------------------------------------------------------------

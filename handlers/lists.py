@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.state import StateUnavailable
 from handlers import texts
-from handlers.chat import ChatContext, Reply, TextReply
+from handlers.chat import ChatContext, Reply, StateUnavailable, TextReply
 
 PAGE_BYTES = 1800
 FOCUS_SECONDS = 1800  # "报名" right after reading an event means that event, for this long

@@ -8,8 +8,9 @@ from handlers.dialogue import ask_again, leaving, needs_state, run_steps
 from handlers.router import Router
 from models import Application, ApplicationStatus
 from services.messaging import wording
-from services.participation import applications, checkin, checkin_codes, waitlist
+from services.participation import applications, checkin_codes, waitlist
 from services.privacy import mask_mobile, mask_name
+from services.programme import announcement, links
 
 CANCEL_DIALOGUE = "cancel_application"
 YES = {"1", "确认", "确认取消", "是", "确定"}
@@ -21,7 +22,7 @@ def status_text(ctx: ChatContext, application: Application) -> str:
     status = application.status
     if status == ApplicationStatus.SELECTED:
         code = checkin_codes.assign_checkin_code(ctx.session, application)
-        return texts.STATUS_SELECTED.format(code=code, url=checkin.pass_url(code, ctx.public_base_url or None))
+        return texts.STATUS_SELECTED.format(code=code, url=links.pass_url(code, ctx.public_base_url))
     if status == ApplicationStatus.WAITLISTED:
         if waitlist.is_offered(application):
             if application.offer_expires_at > ctx.now:
@@ -65,7 +66,7 @@ def _blocks(ctx: ChatContext, application_id: int) -> list[str]:
     application = applications.get_mine(ctx.session, ctx.openid, application_id)
     event = application.event
     blocks = [texts.APPLICATION_DETAIL.format(
-        title=event.title, when=wording.when(event.starts_at), place=event.place or texts.PLACE_TBD,
+        title=event.title, when=wording.when(event.starts_at), place=event.place or announcement.PLACE_TBD,
         status=status_text(ctx, application), name=mask_name(application.name) or "—",
         mobile=mask_mobile(application.mobile) or "—", category=application.category, street=application.street or "—",
     )]
@@ -155,9 +156,9 @@ def on_accept(ctx: ChatContext) -> Reply:
     except waitlist.NoOffer:
         return TextReply(texts.OFFER_GONE)
     return TextReply(texts.OFFER_ACCEPTED.format(title=accepted.event.title, when=wording.when(accepted.event.starts_at),
-                                                 place=accepted.event.place or texts.PLACE_TBD,
+                                                 place=accepted.event.place or announcement.PLACE_TBD,
                                                  code=accepted.checkin_code,
-                                                 url=checkin.pass_url(accepted.checkin_code, ctx.public_base_url or None)))
+                                                 url=links.pass_url(accepted.checkin_code, ctx.public_base_url)))
 
 
 def on_decline(ctx: ChatContext) -> Reply:

@@ -7,8 +7,6 @@ step; wrong input is explained and the question asked again.
 
 from __future__ import annotations
 
-import functools
-
 from handlers import lists, texts
 from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
@@ -154,15 +152,12 @@ def _on_reason(ctx: ChatContext) -> Reply:
         return ask_again(ctx, texts.REASON_TOO_LONG.format(limit=applications.REASON_CHARS, length=len(reason)),
                          texts.ASK_REASON)
     ctx.state.enter(DIALOGUE, "consent", {**ctx.state.data, "reason": reason})
-    return TextReply(privacy_notice())
+    return TextReply(privacy_notice(ctx))
 
 
-@functools.cache
-def privacy_notice() -> str:
+def privacy_notice(ctx: ChatContext) -> str:
     """The privacy notice, with the retention period the service is configured with."""
-    from config.settings import load_settings
-
-    return texts.PRIVACY_NOTICE.format(days=load_settings().RETENTION_DAYS)
+    return texts.PRIVACY_NOTICE.format(days=ctx.settings.RETENTION_DAYS)
 
 
 def _on_consent(ctx: ChatContext) -> Reply:
@@ -170,7 +165,7 @@ def _on_consent(ctx: ChatContext) -> Reply:
         ctx.state.clear()
         return TextReply(texts.CONSENT_REFUSED)
     if ctx.text not in AGREE:
-        return ask_again(ctx, texts.AGREE_OR_NOT, privacy_notice())
+        return ask_again(ctx, texts.AGREE_OR_NOT, privacy_notice(ctx))
     ctx.state.enter(DIALOGUE, "confirm", ctx.state.data)
     return TextReply(_summary(ctx))
 
@@ -220,7 +215,7 @@ STEPS = {"reuse": _on_reuse, "name": _on_name, "mobile": _on_mobile, "category":
          "street": _on_street, "reason": _on_reason, "consent": _on_consent, "confirm": _on_confirm}
 PROMPTS = {"name": lambda c: texts.ASK_NAME, "mobile": lambda c: texts.ASK_MOBILE,
            "category": lambda c: texts.ASK_CATEGORY, "street": lambda c: ask_street(),
-           "reason": lambda c: texts.ASK_REASON, "consent": lambda c: privacy_notice(), "confirm": _summary,
+           "reason": lambda c: texts.ASK_REASON, "consent": privacy_notice, "confirm": _summary,
            "reuse": lambda c: _prompt_reuse(applications.saved_details(c.session, c.openid) or
                                             {"name": "", "mobile": "", "category": "", "street": ""})}
 

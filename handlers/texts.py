@@ -42,7 +42,6 @@ STATE_UNAVAILABLE = "系统繁忙，暂时无法继续填写，请稍后再试�
 # -- shared bits -------------------------------------------------------------------------------
 
 NONE_GIVEN = "无"
-PLACE_TBD = "地点待定（以入选通知为准）"
 ITEM_GONE = "（该条目已不存在）"
 DIALOGUE_LABELS = {
     "apply": "填写报名信息",
@@ -92,39 +91,6 @@ NO_TOPICS = "暂无活动专题。回复【活动】查看近期活动。"
 NO_EVENTS_IN_TOPIC = "“{topic}”专题近期暂无活动。回复【订阅】可在该专题发布新活动时收到通知。"
 EVENT_GONE = "该活动不存在或尚未发布。回复【活动】查看近期活动。"
 
-WINDOW_OPEN = "报名中（{closes} 截止）"
-WINDOW_NOT_YET = "{opens} 开始报名"
-WINDOW_LABELS = {
-    "closed": "报名已截止",
-    "started": "活动已开始或已结束",
-    "no_applications": "线上直播，无需报名",
-    "cancelled": "活动已取消",
-    "not_published": "尚未发布",
-}
-
-DETAIL_HEAD = (
-    "【{title}】\n"
-    "类型：{kind}\n"
-    "时间：{time}\n"
-    "时长：{duration}\n"
-    "形式：{mode}\n"
-    "地点：{place}\n"
-    "主办单位：{hosts}"
-)
-CO_HOSTS = "（协办：{names}）"
-DETAIL_CANCELLED = "【本场活动已取消】{reason}"
-NO_REASON_GIVEN = "给您带来不便，敬请谅解。"
-DETAIL_SEATS = "现场名额：{seats} 人（公开遴选）\n报名截止：{deadline}\n报名状态：{window}{selection}"
-DETAIL_SELECTION_DAY = "\n遴选日期：{day}"
-DETAIL_NO_SEATS = "参与方式：线上直播，无需报名，不限人数。"
-DETAIL_SUMMARY = "简介：{summary}"
-DETAIL_AGENDA = "议程：\n{agenda}"
-AGENDA_TBD = "议程将于活动前公布。"
-DETAIL_ONLINE = "线上参与：{how}\n直播链接：{link}"
-DETAIL_OFFLINE_ONLY = "线上参与：本场为线下活动，不安排直播；可回复【建议】在线提交意见建议。"
-LIVESTREAM_TBD = "将于活动开始前在本公众号公布"
-ONLINE_HOW_TBD = "通过本公众号观看直播，并可在公众号留言。"
-DETAIL_LINKS = "活动页面：{page}\n加入手机日历：{ics}"
 DETAIL_ACTIONS_APPLY = "回复【报名】报名本场活动；回复【建议】就本场活动留言。"
 DETAIL_ACTIONS = "回复【建议】就本场活动留言；回复【活动】查看其他活动。"
 

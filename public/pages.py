@@ -1,4 +1,4 @@
-"""The public pages: read-only views over :mod:`services.programme.events`."""
+"""The public pages: read-only views over :mod:`services.programme` (the event page is its announcement)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from public import bp
 from public.ics import event_calendar
 from services.calendar import clock
 from services.messaging import wording
-from services.programme import events
+from services.programme import announcement, events, links
 
 
 def _base_url() -> str:
@@ -29,10 +29,8 @@ def _event_or_404(event_id: int):
 def event_page(event_id: int) -> str:
     """An event's announcement: every field the programme requires."""
     event = _event_or_404(event_id)
-    now = clock.now()
     return render_template(
-        "public/event.html", event=event, w=wording, window=events.application_window(event, now),
-        ics_url=events.ics_url(event.id, _base_url()), notice_deadline=events.notice_deadline(event),
+        "public/event.html", event=event, a=announcement.compose(event, clock.now(), _base_url()), t=announcement,
         calendar_month=f"{clock.local(event.starts_at):%Y-%m}",
     )
 
@@ -41,7 +39,7 @@ def event_page(event_id: int) -> str:
 def event_ics(event_id: int) -> Response:
     """The event as an iCalendar file for a phone's calendar (Asia/Shanghai, with a reminder)."""
     event = _event_or_404(event_id)
-    body = event_calendar(event, events.page_url(event.id, _base_url()), clock.now())
+    body = event_calendar(event, links.page_url(event.id, _base_url()), clock.now())
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
     return response

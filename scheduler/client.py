@@ -59,7 +59,7 @@ def pooled_client(settings, redis_client, threads: int) -> PooledClient:
     if requests.utils.get_environ_proxies(client.api_base):
         tune_requests(client._http, client.api_base, threads, ca_bundle)
     else:
-        client._http = Urllib3Session(threads, ca_bundle)
+        client._http = Urllib3Session(threads, ca_bundle, timeout=settings.WECHAT_HTTP_TIMEOUT)
     return client
 
 
@@ -98,12 +98,14 @@ class Urllib3Response:
 class Urllib3Session:
     """``request``/``get``/``post`` over a ``urllib3`` pool, raising ``requests`` exceptions."""
 
-    def __init__(self, threads: int, ca_bundle: str | None = None) -> None:
+    def __init__(self, threads: int, ca_bundle: str | None = None, timeout: float | None = None) -> None:
+        self.timeout = timeout  # for calls that pass none (wechatpy's token fetch)
         kwargs = {"ca_certs": ca_bundle} if ca_bundle else {}
         self.pool = urllib3.PoolManager(num_pools=4, maxsize=threads, block=False, retries=False, **kwargs)
 
     def request(self, method: str, url: str, params: dict | None = None, data=None, timeout=None,
                 headers: dict | None = None, **_ignored) -> Urllib3Response:
+        timeout = self.timeout if timeout is None else timeout
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params)
         if isinstance(data, dict):

@@ -32,12 +32,10 @@ RESULT_TTL = 60  # seconds a finished job is remembered; then its unsent rows ar
 
 
 def queue_connection(app) -> redis.Redis:
-    """A Redis client for RQ: the app's server, without the webhook's short socket timeout."""
-    from app.redis_conn import redis_url_of
-
+    """A Redis client for RQ: the app's server (``redis_url``, set by the shell), without the webhook's
+    short socket timeout."""
     if "delivery_redis" not in app.extensions:
-        settings = app.extensions["settings"]
-        url = settings.REDIS_URL or redis_url_of(app.extensions["redis"])
+        url = app.extensions["redis_url"]
         app.extensions["delivery_redis"] = redis.Redis.from_url(url, health_check_interval=30)
     return app.extensions["delivery_redis"]
 

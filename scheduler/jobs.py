@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from scheduler import dispatch
 from services.messaging import delivery, reminders
 from services.participation import waitlist
+from services.privacy import retention
+
+# What a job returns: how many rows it touched, and a one-line summary for the log and ``tick``.
+Outcome = tuple[int, str]
 
 
 @dataclass
@@ -38,12 +42,12 @@ class JobDefinition:
     """One periodic job: a name, what it runs, the setting holding its interval, what it is for."""
 
     name: str
-    run: Callable[[JobContext], tuple[int, str]]  # (how many rows it touched, a summary)
+    run: Callable[[JobContext], Outcome]
     every: str
     description: str
 
 
-def recover_outbox(ctx: JobContext) -> str:
+def recover_outbox(ctx: JobContext) -> Outcome:
     """Rows held by a dead worker go back to the queue (flagged as possibly re-sent)."""
     alive = dispatch.worker_alive(dispatch.queue_connection(ctx.app))
     count = delivery.recover_abandoned(ctx.session, alive, ctx.now, ctx.settings.DELIVERY_MAX_ATTEMPTS)
@@ -51,45 +55,42 @@ def recover_outbox(ctx: JobContext) -> str:
     return count, f"恢复中断的发送 {count} 条"
 
 
-def participant_reminders(ctx: JobContext) -> str:
+def participant_reminders(ctx: JobContext) -> Outcome:
     """Reminders to selected participants, one working day before each event."""
     result = reminders.remind_participants(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
     ctx.session.commit()
     return result.created + result.cancelled, f"活动提醒新增 {result.created} 条，作废 {result.cancelled} 条"
 
 
-def deadline_reminders(ctx: JobContext) -> str:
+def deadline_reminders(ctx: JobContext) -> Outcome:
     """Deadline reminders to the responsible unit's staff."""
     result = reminders.remind_staff(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
     ctx.session.commit()
     return result.created, f"期限提醒新增 {result.created} 条"
 
 
-def overdue_digest(ctx: JobContext) -> str:
+def overdue_digest(ctx: JobContext) -> Outcome:
     """The coordinators' daily digest of overdue items."""
     result = reminders.send_digest(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
     ctx.session.commit()
     return result.created, f"逾期日报新增 {result.created} 条"
 
 
-def waitlist_offers(ctx: JobContext) -> str:
+def waitlist_offers(ctx: JobContext) -> Outcome:
     """Offers not answered by their deadline pass to the next person waiting."""
-
     expired = waitlist.expire_offers(ctx.session, ctx.now)
     ctx.session.commit()
     return len(expired), f"候补递补过期 {len(expired)} 条"
 
 
-def personal_data_retention(ctx: JobContext) -> str:
+def personal_data_retention(ctx: JobContext) -> Outcome:
     """Applicants' personal fields are erased RETENTION_DAYS after their event."""
-    from services.privacy import retention
-
     result = retention.erase_expired(ctx.session, ctx.now, ctx.settings.RETENTION_DAYS)
     return result["applications"] + result["suggestions"], (
         f"到期删除个人信息：报名 {result['applications']} 条，建议 {result['suggestions']} 条")
 
 
-def dispatch_outbox(ctx: JobContext) -> str:
+def dispatch_outbox(ctx: JobContext) -> Outcome:
     """Hand due outbox rows to the delivery workers (or, in a tick, send them here)."""
     if ctx.inline:
         from scheduler import worker

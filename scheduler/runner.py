@@ -1,7 +1,7 @@
 """``flask scheduler run``: APScheduler in its own process, one leader at a time.
 
 Every scheduler process runs the same timers, but a job only acts in the
-process holding the leader lock: a Redis key set with ``NX`` and a TTL
+process holding the leader lock: redis-py's lock with a TTL
 (``SCHEDULER_LEADER_TTL``) that the leader renews every third of the TTL.
 A second process keeps trying; when the leader dies its key expires and the
 other takes over (within TTL + TTL/3, 40 s by default) and runs every job at
@@ -19,6 +19,7 @@ import uuid
 import redis
 import structlog
 from apscheduler.schedulers.blocking import BlockingScheduler
+from redis.exceptions import LockError
 
 from scheduler.jobs import JOBS, JobContext, JobDefinition
 from services.calendar import clock
@@ -27,37 +28,32 @@ log = structlog.get_logger("scheduler")
 
 LEADER_KEY = "scheduler:leader"
 HEARTBEAT_KEY = "scheduler:heartbeat"
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('expire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('del', KEYS[1])
-end
-return 0
-"""
 
 
 class LeaderLock:
-    """A Redis lock with a TTL, renewed by its holder; only the holder's jobs act."""
+    """redis-py's :class:`~redis.lock.Lock` held by the leader and renewed by it; only the holder's jobs act.
+
+    Not thread-local: the lock is renewed on one of the scheduler's threads and
+    checked on the others. The token is this process's identity, so the key
+    names the leader (host:pid:random).
+    """
 
     def __init__(self, connection: redis.Redis, ttl: int, identity: str | None = None) -> None:
-        self.connection, self.ttl = connection, int(ttl)
+        self.ttl = int(ttl)
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._lock = connection.lock(LEADER_KEY, timeout=self.ttl, blocking=False, thread_local=False)
         self.held = False
 
     def refresh(self) -> bool:
         """Renew the lock if held, else try to take it; whether this process leads now."""
         try:
             if self.held:
-                self.held = bool(self.connection.eval(_RENEW, 1, LEADER_KEY, self.identity, self.ttl))
-                if not self.held:
-                    log.warning("scheduler.leadership_lost", identity=self.identity)
-                return self.held
-            self.held = bool(self.connection.set(LEADER_KEY, self.identity, nx=True, ex=self.ttl))
+                self._lock.reacquire()
+            else:
+                self.held = self._lock.acquire(token=self.identity)
+        except LockError:  # the key expired or another process holds it now
+            log.warning("scheduler.leadership_lost", identity=self.identity)
+            self.held = False
         except redis.RedisError as exc:
             log.warning("scheduler.redis_error", error=str(exc))
             self.held = False
@@ -66,16 +62,15 @@ class LeaderLock:
     def still_held(self) -> bool:
         """Check the key itself (another process may have taken over after a long pause)."""
         try:
-            current = self.connection.get(LEADER_KEY)
+            return self._lock.owned()
         except redis.RedisError:
             return False
-        return current is not None and current.decode() == self.identity
 
     def release(self) -> None:
         """Give the lock up (on a clean shutdown) so another process takes over at once."""
         try:
-            self.connection.eval(_RELEASE, 1, LEADER_KEY, self.identity)
-        except redis.RedisError:
+            self._lock.release()
+        except (LockError, redis.RedisError):
             pass
         self.held = False
 

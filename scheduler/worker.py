@@ -120,17 +120,10 @@ class DeliveryPool:
 
 def deliver_batch(ids: list[int]) -> int:
     """The RQ job: hand one batch to this worker's sending threads; the number of rows taken."""
-    if _pool is None:  # run by a plain ``rq worker``: build the pool from the app
-        _start_pool_from_app()
+    if _pool is None:
+        # Only ``flask worker`` (which builds the app and this process's pool) runs delivery jobs.
+        raise RuntimeError("delivery batches run in `flask worker`, not in a plain `rq worker`")
     return _pool.feed(ids)
-
-
-def _start_pool_from_app() -> None:
-    global _pool
-    from app.factory import create_app
-
-    app = create_app()
-    _pool = DeliveryPool(app, worker_name()).start()
 
 
 def run(app, burst: bool = False, threads: int | None = None) -> None:

@@ -143,10 +143,6 @@ class WorkCalendar:
         """The official schedule of ``year``; :class:`ScheduleMissing` if there is none."""
         return self._lookup(year, True, None)
 
-    def holiday_name(self, day: date, *, strict: bool = True) -> str | None:
-        """The holiday ``day`` belongs to (e.g. "国庆节"), or None."""
-        return self._lookup(_checked(day).year, strict, None).holidays.get(day)
-
     def is_working_day(self, day: date, *, strict: bool = True) -> bool:
         """Whether ``day`` is a working day; estimated for a missing year if not strict."""
         return self._lookup(_checked(day).year, strict, None).is_working_day(day)

@@ -22,11 +22,25 @@ BUSY_RETRIES = (0.2, 0.5)
 REFRESH_MARGIN = 300  # refresh this many seconds before WeChat says the token expires
 
 
+class TimeoutSession(requests.Session):
+    """``requests``' session with a default timeout: wechatpy's token fetch passes none of its own."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, **kwargs)
+
+
 class SharedTokenClient(WeChatClient):
     """A ``WeChatClient`` whose access token is shared by all processes via Redis."""
 
     def __init__(self, appid: str, secret: str, api_base: str, redis_client: redis.Redis, timeout: float = 5.0):
         super().__init__(appid, secret, timeout=timeout, auto_retry=False)
+        self._http = TimeoutSession(timeout)
         self.API_BASE_URL = api_base.rstrip("/") + "/cgi-bin/"
         self.api_base = api_base.rstrip("/")
         self.redis = redis_client
@@ -61,17 +75,12 @@ class SharedTokenClient(WeChatClient):
         return {"access_token": self.refresh_token(stale=current.decode() if current else None)}
 
     def _fetch_token(self) -> dict:
+        """wechatpy's own fetch (errors become ``WeChatClientException``), at ``WECHAT_API_BASE``."""
         self.fetch_count += 1
-        res = self._http.get(
-            self.api_base + "/cgi-bin/token",
+        return self._fetch_access_token(
+            url=self.api_base + "/cgi-bin/token",
             params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-            timeout=self.timeout,
         )
-        res.raise_for_status()
-        result = res.json()
-        if result.get("errcode"):
-            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self)
-        return result
 
     # -- requests ---------------------------------------------------------------------
     def _request(self, method, url_or_endpoint, **kwargs):
@@ -106,4 +115,3 @@ def make_client(settings, redis_client: redis.Redis) -> SharedTokenClient:
     )
 
 
-__all__ = ["SharedTokenClient", "WeChatClientException", "make_client", "requests"]

@@ -31,7 +31,6 @@ from services.programme import events
 
 CATEGORIES = ("人大代表", "政协委员", "群众代表（家长）", "群众代表（企业）", "媒体记者", "其他群众")
 ACTIVE = (ApplicationStatus.APPLIED, ApplicationStatus.SELECTED, ApplicationStatus.WAITLISTED)
-HOLDS_SEAT = (ApplicationStatus.SELECTED, ApplicationStatus.CHECKED_IN)
 NAME_CHARS = (2, 20)
 REASON_CHARS = 200
 _NAME = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z·•. ]*[\u4e00-\u9fffA-Za-z]")

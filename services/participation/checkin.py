@@ -75,13 +75,6 @@ def qr_svg(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def pass_url(code: str, base_url: str | None = None) -> str:
-    """The citizen's entry pass: a page with the QR code and the check-in code, to show at the door."""
-    from services.programme.events import _base
-
-    return f"{_base(base_url)}/pass/{code}"
-
-
 def qr_payload(code: str) -> str:
     """The text a participant's QR code holds."""
     return QR_PREFIX + code

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from models import Application, ApplicationStatus, Citizen, Event, EventStatus
 from services.messaging import outbox, wording
 from services.participation.checkin_codes import assign_checkin_code
+from services.programme import links
 
 OFFER_HOURS = 24
 # An offer must leave the citizen time to get there; none is made later than this before the start.
@@ -109,7 +110,6 @@ def _first_waiting(session, event_id: int, tried: list[int]) -> int | None:
 
 
 def _queue_offer(session, application: Application, now: dt.datetime, base_url: str | None) -> None:
-    from services.programme.events import page_url
 
     event = application.event
     deadline = wording.when(application.offer_expires_at)
@@ -119,7 +119,7 @@ def _queue_offer(session, application: Application, now: dt.datetime, base_url: 
             "result": wording.field("候补递补，请确认是否参加"),
             "deadline": wording.field(wording.when_short(application.offer_expires_at))}
     payload = {"text": wording.fit_bytes(text), "template": "selection", "data": data,
-               "url": page_url(event.id, base_url)}
+               "url": links.page_url(event.id, base_url)}
     outbox.enqueue(session, application.citizen.openid, OFFER_PURPOSE, f"application:{application.id}", payload, now)
 
 

@@ -23,7 +23,7 @@ from models import Application, ApplicationStatus, Event, EventKind, EventMode, 
 from services.admin import audit
 from services.calendar import clock
 from services.messaging import outbox, wording
-from services.programme import deadlines
+from services.programme import deadlines, events
 
 ANNOUNCE_WORKING_DAYS = deadlines.ANNOUNCEMENT_DAYS_BEFORE
 AUDITED_FIELDS = (
@@ -251,14 +251,8 @@ def publish_event(session, event_id: int, actor, now: dt.datetime, override_reas
 
 
 def _notify_followers(session, event: Event, now: dt.datetime) -> None:
-    """Tell the topic's followers (services.programme.events.publish_notice, when that module is present)."""
-    try:
-        from services.programme import events as citizen_events
-    except ImportError:  # the citizen side has not landed in this checkout
-        return
-    notice = getattr(citizen_events, "publish_notice", None)
-    if notice is not None:
-        notice(session, event, now)
+    """Tell the topic's followers (:func:`services.programme.events.publish_notice`)."""
+    events.publish_notice(session, event, now)
 
 
 def cancel_event(session, event_id: int, reason: str, actor, now: dt.datetime) -> int:

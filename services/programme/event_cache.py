@@ -99,6 +99,7 @@ class CachedEvent:
     takes_applications: bool
     unit: CachedUnit
     ends_at: dt.datetime
+    topic: CachedTopic | None
 
     @property
     def is_livestreamed(self) -> bool:
@@ -198,6 +199,9 @@ def _initial_version() -> bytes | _Down:
 
 def build(session, version: bytes | None) -> Catalog:
     """A fresh snapshot from the database."""
+    topics = tuple(CachedTopic(t.id, t.name, t.sort_order)
+                   for t in session.scalars(select(Topic).order_by(Topic.sort_order, Topic.id)))
+    topic_by_id = {topic.id: topic for topic in topics}
     rows = session.scalars(select(Event).options(selectinload(Event.unit))).all()
     units: dict[int, CachedUnit] = {}
     events = {}
@@ -205,13 +209,11 @@ def build(session, version: bytes | None) -> Catalog:
         unit = units.get(row.unit_id)
         if unit is None:
             unit = units[row.unit_id] = CachedUnit(row.unit.id, row.unit.name)
-        events[row.id] = _cached(row, unit)
-    topics = tuple(CachedTopic(t.id, t.name, t.sort_order)
-                   for t in session.scalars(select(Topic).order_by(Topic.sort_order, Topic.id)))
+        events[row.id] = _cached(row, unit, topic_by_id.get(row.topic_id))
     return Catalog(version=version, events=events, topics=topics, built_at=time.monotonic())
 
 
-def _cached(row: Event, unit: CachedUnit) -> CachedEvent:
+def _cached(row: Event, unit: CachedUnit, topic: CachedTopic | None) -> CachedEvent:
     return CachedEvent(
         id=row.id, kind=row.kind, mode=row.mode, status=row.status, title=row.title, summary=row.summary,
         place=row.place, starts_at=row.starts_at, duration_minutes=row.duration_minutes, agenda=row.agenda,
@@ -219,7 +221,7 @@ def _cached(row: Event, unit: CachedUnit) -> CachedEvent:
         co_hosts=row.co_hosts, topic_id=row.topic_id, seats=row.seats, apply_opens_at=row.apply_opens_at,
         apply_closes_at=row.apply_closes_at, selection_planned_on=row.selection_planned_on,
         cancel_reason=row.cancel_reason, takes_applications=row.takes_applications, unit=unit,
-        ends_at=row.ends_at,
+        ends_at=row.ends_at, topic=topic,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from models import Citizen, Event, EventKind, EventStatus, Topic, citizen_topics
 from services.calendar import clock, workdays
 from services.messaging import outbox, wording
+from services.programme import links
 
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.CANCELLED)
 # Events longer than this are not expected; it bounds the "still running" query.
@@ -53,15 +54,15 @@ class Window:
         return self.state is WindowState.OPEN
 
 
-def application_window(event: Event, now: dt.datetime) -> Window:
-    """The application window of ``event`` at ``now``."""
+def application_window(event: Event, now: dt.datetime, *, as_published: bool = False) -> Window:
+    """The application window of ``event`` at ``now`` (``as_published``: a draft as it will be once published)."""
     closes = event.apply_closes_at or event.starts_at
     window = lambda state: Window(state, event.apply_opens_at, closes)  # noqa: E731
     if event.status == EventStatus.CANCELLED:
         return window(WindowState.CANCELLED)
     if event.status == EventStatus.CLOSED or now >= event.starts_at:
         return window(WindowState.STARTED)
-    if event.status != EventStatus.PUBLISHED:
+    if event.status != EventStatus.PUBLISHED and not (as_published and event.status == EventStatus.DRAFT):
         return window(WindowState.NOT_PUBLISHED)
     if not event.takes_applications:
         return window(WindowState.NO_APPLICATIONS)
@@ -82,11 +83,6 @@ def upcoming(session, now: dt.datetime, *, topic_id: int | None = None,
         query = query.where(Event.kind == kind)
     events = session.scalars(query.order_by(Event.starts_at, Event.id)).all()
     return [event for event in events if event.ends_at > now]
-
-
-def lectures(session, now: dt.datetime) -> list[Event]:
-    """Upcoming policy lectures (政策公开讲)."""
-    return upcoming(session, now, kind=EventKind.POLICY_LECTURE)
 
 
 def topics_with_upcoming(session, now: dt.datetime) -> list[tuple[Topic, int]]:
@@ -143,24 +139,6 @@ def notice_deadline(event: Event) -> dt.date:
     return workdays.shift_working_days(event_day, -1, strict=False)
 
 
-def page_url(event_id: int, base_url: str | None = None) -> str:
-    """The public page of an event."""
-    return f"{_base(base_url)}/events/{event_id}"
-
-
-def ics_url(event_id: int, base_url: str | None = None) -> str:
-    """The phone-calendar file of an event."""
-    return f"{_base(base_url)}/events/{event_id}.ics"
-
-
-def _base(base_url: str | None) -> str:
-    if base_url:
-        return base_url.rstrip("/")
-    from config.settings import load_settings
-
-    return load_settings().PUBLIC_BASE_URL
-
-
 def publish_notice(session, event: Event, now: dt.datetime, base_url: str | None = None) -> int:
     """Queue a notice of a newly published ``event`` to every follower of its topic; how many.
 
@@ -173,7 +151,7 @@ def publish_notice(session, event: Event, now: dt.datetime, base_url: str | None
         select(Citizen).join(citizen_topics, citizen_topics.c.citizen_id == Citizen.id)
         .where(citizen_topics.c.topic_id == event.topic_id, Citizen.following.is_(True))
     ).all()
-    payload = _notice_payload(event, now, page_url(event.id, base_url))
+    payload = _notice_payload(event, now, links.page_url(event.id, base_url))
     for citizen in followers:
         outbox.enqueue(session, citizen.openid, TOPIC_NOTICE, f"event:{event.id}", payload, now)
     return len(followers)

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from models import Application, ApplicationStatus, Event, SelectionRun, SelectionStatus
 from services.admin import audit
 from services.messaging import outbox, wording
-from services.participation import checkin
 from services.participation.checkin_codes import assign_checkin_code
+from services.programme import links
 from services.selection import process as selection_process
 from services.selection import texts
 from services.selection.engine import EngineError
+from services.selection.runs import PURPOSES, AlreadyConfirmed, RunNotReady
 
 VERIFY_BUDGET = None  # a verification runs the stored algorithm to the end, however long
 
@@ -88,7 +89,6 @@ def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None 
     the waiting list through :mod:`services.participation.waitlist`). Queues one notice per
     applicant and publishes the seed on the event. Not committed here.
     """
-    from services.selection.runs import AlreadyConfirmed, RunNotReady
 
     run = session.get(SelectionRun, run_id)
     if run is None or run.status != SelectionStatus.DONE:
@@ -135,8 +135,6 @@ def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None 
 def _notify(session, event: Event, application: Application, result: str, now: dt.datetime,
             base_url: str | None) -> None:
     """Queue the applicant's selection notice (unique per applicant and event)."""
-    from services.programme.events import page_url
-    from services.selection.runs import PURPOSES
 
     citizen = application.citizen
     if citizen is None or not citizen.openid or citizen.erased_at is not None:
@@ -145,7 +143,7 @@ def _notify(session, event: Event, application: Application, result: str, now: d
     if result == "selected":
         text = texts.NOTICE_SELECTED.format(title=event.title, when=when, place=event.place or "见活动详情",
                                             code=application.checkin_code, summary=event.summary or "见活动详情",
-                                            pass_url=checkin.pass_url(application.checkin_code, base_url))
+                                            pass_url=links.pass_url(application.checkin_code, base_url))
         label = texts.RESULT_SELECTED
     elif result == "waitlisted":
         text = texts.NOTICE_WAITLISTED.format(title=event.title, when=when, rank=application.waitlist_rank)
@@ -155,6 +153,6 @@ def _notify(session, event: Event, application: Application, result: str, now: d
         label = texts.RESULT_NOT_SELECTED
     data = {"title": wording.field(event.title), "time": wording.field(wording.when_short(event.starts_at)),
             "place": wording.field(event.place or "见活动详情"), "result": wording.field(label)}
-    url = checkin.pass_url(application.checkin_code, base_url) if result == "selected" else page_url(event.id, base_url)
+    url = links.pass_url(application.checkin_code, base_url) if result == "selected" else links.page_url(event.id, base_url)
     payload = {"text": wording.fit_bytes(text), "template": "selection", "data": data, "url": url}
     outbox.enqueue(session, citizen.openid, PURPOSES[result], f"event:{event.id}", payload, now)

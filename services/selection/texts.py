@@ -42,7 +42,6 @@ STAGE_LEGACY = "传统分层抽签：第 {attempt} 次尝试"
 STAGE_DRAW = "按种子抽取名单"
 STAGE_WAITLIST = "排定候补顺序"
 STAGE_FALLBACK = "公平算法超时，改用传统分层抽签"
-STAGE_SAVE = "保存结果"
 STAGE_DONE = "遴选完成"
 
 # -- verify -----------------------------------------------------------------------------------
@@ -53,7 +52,6 @@ SELECTED_EXTRA = "复算入选但存档未入选：{ids}"
 WAITLIST_DIFFERS = "候补顺序不同"
 POOL_CHANGED = "报名 {id} 的{feature}已变化：抽签时为“{old}”，现为“{new}”"
 POOL_MISSING = "报名 {id} 已不在数据库中"
-ALGORITHM_DIFFERS = "复算所用算法为 {used}，存档为 {stored}"
 
 # -- notices (outbox payloads) ----------------------------------------------------------------
 NOTICE_SELECTED = (

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from wechatpy.exceptions import WeChatClientException
 
-from services.messaging.wechat_client import SharedTokenClient, WeChatClientException
+from services.messaging.wechat_client import SharedTokenClient
 from tests.emulator.helpers import start_emulator
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from handlers import texts
-from handlers.registration import privacy_notice
 from models import Application, ApplicationStatus, Citizen, Event
 from services.calendar import clock
+
+# The notice as the test app is configured (RETENTION_DAYS defaults to 180).
+NOTICE = texts.PRIVACY_NOTICE.format(days=180)
 
 STEPS = [  # (answer, what the next question starts with)
     ("1", "您正在报名：政务开放日·政务服务体验（开放点1）"),
@@ -18,7 +20,7 @@ STEPS = [  # (answer, what the next question starts with)
     ("13812345678", texts.ASK_CATEGORY),
     ("3", "第 4 步：请选择您所在的街道（镇）"),
     ("黄村", texts.ASK_REASON),
-    ("想了解政务服务大厅的帮办服务", privacy_notice()),
+    ("想了解政务服务大厅的帮办服务", NOTICE),
     ("同意", "请核对报名信息"),
 ]
 
@@ -50,9 +52,9 @@ def test_the_whole_dialogue_with_wrong_input_at_every_step(citizen, programme, d
         assert citizen.say(wrong).startswith(texts.BAD_STREET)
     assert citizen.say("黄村地区") == texts.ASK_REASON
     assert citizen.say("很" * 201).startswith(texts.REASON_TOO_LONG.format(limit=200, length=201))
-    assert citizen.say("跳过") == privacy_notice()
-    assert "姓名、手机号" in privacy_notice() and "活动结束 180 天后自动删除" in privacy_notice()
-    assert citizen.say("嗯") == texts.AGREE_OR_NOT + "\n\n" + privacy_notice()
+    assert citizen.say("跳过") == NOTICE
+    assert "姓名、手机号" in NOTICE and "活动结束 180 天后自动删除" in NOTICE
+    assert citizen.say("嗯") == texts.AGREE_OR_NOT + "\n\n" + NOTICE
     summary = citizen.say("同意")
     for expected in ("活动：政务开放日·政务服务体验（开放点1）", "姓名：张三", "手机：138****5678",
                      "身份类别：群众代表（家长）", "街道（镇）：黄村镇", "报名理由：无"):
@@ -251,3 +253,22 @@ def test_apply_again_after_cancelling(citizen, programme, db_ctx):
     assert citizen.say("确认").startswith("报名成功！")
     with db_ctx() as session:
         assert session.scalars(select(Application.status)).all() == [ApplicationStatus.APPLIED]
+
+
+def test_the_privacy_notice_states_the_retention_the_app_was_built_with(tmp_path, redis_server, database_url,
+                                                                         fixed_now):
+    from app import demo
+    from models import db
+    from tests.conftest import WeChat, make_test_app
+    from tests.handlers.conftest import Person
+
+    app = make_test_app(tmp_path, redis_server, DATABASE_URL=database_url, RETENTION_DAYS=30)
+    with app.app_context():
+        demo.load(db.session, fixed_now)
+    person = Person(WeChat(app.test_client()), "o_retention")
+    start(person)
+    replies = [person.say(answer) for answer, _ in STEPS[:-1]]
+    assert "活动结束 30 天后自动删除" in replies[-1]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
