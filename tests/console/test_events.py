@@ -80,6 +80,23 @@ def test_publish_page_shows_the_announcement_as_citizens_read_it(login_as):
     assert "公告预览" in page and "公众号直播间留言提问" in page and "座谈" in page and "确认发布" in page
 
 
+def test_the_publish_preview_is_the_announcement_citizens_will_read(app, login_as, console_data):
+    from markupsafe import escape
+
+    from services.programme import announcement
+
+    with app.app_context():
+        event = db.session.get(Event, console_data.event_a_id)
+        event.status = EventStatus.DRAFT
+        db.session.commit()
+        base = app.extensions["settings"].PUBLIC_BASE_URL
+        expected = announcement.compose(event, clock.now(), base, as_published=True).paragraphs()
+    page = login_as("coordinator").get(f"/console/events/{console_data.event_a_id}/publish").get_data(as_text=True)
+    for paragraph in expected:
+        assert str(escape(paragraph)) in page, paragraph
+    assert "尚未发布" not in page
+
+
 def test_incomplete_livestream_announcement_is_refused(app, login_as, console_data):
     client = login_as("coordinator")
     page = client.post("/console/events/new", data=form_data(unit_id="")).get_data(as_text=True)

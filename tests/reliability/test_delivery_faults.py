@@ -13,7 +13,7 @@ from scheduler import worker
 from services.calendar import clock
 from services.messaging import delivery
 from tests.scheduler.fixtures import app_on_emulator, running_emulator
-from tests.services.test_delivery import NOW, REMINDER, queue
+from tests.services.messaging.test_delivery import NOW, REMINDER, queue
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from wechatpy.exceptions import WeChatClientException
 from services.messaging.wechat_client import SharedTokenClient
 from tests.emulator.helpers import start_emulator
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def run_two_processes(emulator_base: str, redis_url: str, calls: int = 15) -> li
     start_at = time.time() + 1.5
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.bot.token_worker", emulator_base, redis_url, str(calls), str(start_at)],
+            [sys.executable, "-m", "tests.services.messaging.token_worker", emulator_base, redis_url, str(calls), str(start_at)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for _ in range(2)
