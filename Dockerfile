@@ -15,6 +15,6 @@ COPY --chown=app:app . /app
 RUN rm -rf tests bench docs/img .ci && mkdir -p /app/instance && chown app:app /app/instance
 USER app
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status == 200 else 1)"
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/livez', timeout=2).status == 200 else 1)"
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 CMD ["web"]

@@ -12,7 +12,8 @@ from config.settings import INSTANCE_DIR, load_settings
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web application (webhook, console, health, simulator in development)."""
     settings = load_settings(test_config)
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), root_path=str(Path(__file__).resolve().parent.parent))
+    instance = str(Path(settings.INSTANCE_PATH).resolve()) if settings.INSTANCE_PATH else str(INSTANCE_DIR)
+    app = Flask(__name__, instance_path=instance, root_path=str(Path(__file__).resolve().parent.parent))
     configure(app, settings, test_config or {})
     register_logging(app)
     register_extensions(app)
@@ -29,7 +30,7 @@ def configure(app: Flask, settings, overrides: dict) -> None:
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY,
         SQLALCHEMY_DATABASE_URI=database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url, settings),
         WECHAT_API_BASE=settings.WECHAT_API_BASE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -42,11 +43,21 @@ def configure(app: Flask, settings, overrides: dict) -> None:
     app.extensions["settings"] = settings
 
 
-def _engine_options(url: str) -> dict:
-    """SQLite waits for a busy writer instead of failing; PostgreSQL checks pooled connections."""
+def _engine_options(url: str, settings) -> dict:
+    """How long a request may wait on the database: a busy SQLite writer, a PostgreSQL lock, statement or pool.
+
+    The web processes run with sub-second limits (gunicorn.conf.py), so that the
+    webhook answers within WeChat's time even when a row is locked.
+    """
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+        return {"connect_args": {"timeout": settings.SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}}
+    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20,
+               "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS}
+    limits = [f"-c {name}={value}" for name, value in (("statement_timeout", settings.DB_STATEMENT_TIMEOUT_MS),
+                                                         ("lock_timeout", settings.DB_LOCK_TIMEOUT_MS)) if value]
+    if limits:
+        options["connect_args"] = {"options": " ".join(limits)}
+    return options
 
 
 def register_logging(app: Flask) -> None:

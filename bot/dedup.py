@@ -1,7 +1,11 @@
 """Inbound dedup: WeChat retries a message up to 3 times; each copy gets the first reply.
 
 The key (see DESIGN.md) is claimed with Redis ``SET NX EX``; the reply is then
-stored under it. The webhook's other per-message Redis reads and writes ride
+stored under it. The claim itself lives only ``PENDING_SECONDS``, less than the
+5 s WeChat waits before its next retry: if the process handling the first copy
+dies (timeout, out of memory, a deploy), the retry finds the claim lapsed and is
+handled afresh instead of being answered ``success`` and lost. A claim whose
+handling failed is released at once. The webhook's other per-message Redis reads and writes ride
 along in the same pipelines (one round trip before handling, one after). A copy that arrives while the first is still being handled
 waits briefly for that reply. When Redis is down the database record of
 processed keys takes over, and the side effects keep their own uniqueness.
@@ -9,16 +13,18 @@ processed keys takes over, and the side effects keep their own uniqueness.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from models import InboundMessage
 
 PENDING = b"\x00pending"
+PENDING_SECONDS = 4  # WeChat retries after about 5 s
 WAIT_SECONDS = 0.8
 POLL_SECONDS = 0.02
 
@@ -52,7 +58,7 @@ class Deduplicator:
         if self.redis_ok:
             try:
                 pipe = self.client.pipeline(transaction=False)
-                pipe.set("dedup:" + key, PENDING, nx=True, ex=self.ttl)
+                pipe.set("dedup:" + key, PENDING, nx=True, ex=PENDING_SECONDS)
                 for name in reads:
                     pipe.get(name)
                 claimed, *values = pipe.execute()
@@ -89,8 +95,15 @@ class Deduplicator:
         if self.redis_ok:
             try:
                 self.client.delete("dedup:" + key)
+                return
             except redis.RedisError:
-                pass
+                self.redis_ok = False
+        try:
+            self.session.execute(delete(InboundMessage).where(InboundMessage.key == key,
+                                                              InboundMessage.reply.is_(None)))
+            self.session.commit()
+        except SQLAlchemyError:
+            self.session.rollback()
 
     def _redis_reply(self, key: str) -> str | None:
         value = self.client.get("dedup:" + key)
@@ -105,6 +118,16 @@ class Deduplicator:
             return True, None
         except IntegrityError:
             self.session.rollback()
+        # A claim without a reply older than PENDING_SECONDS was left by a process that died: take it over.
+        lapsed = self.session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.key == key, InboundMessage.reply.is_(None),
+                   InboundMessage.received_at < now - dt.timedelta(seconds=PENDING_SECONDS))
+            .values(received_at=now)
+        )
+        self.session.commit()
+        if lapsed.rowcount == 1:
+            return True, None
         return False, self._wait(lambda: self._db_reply(key))
 
     def _db_reply(self, key: str) -> str | None:

@@ -122,9 +122,14 @@ def _handle(fields: dict[str, str], settings) -> str:
         touch = touched_at is None
     inbound = Inbound(fields=fields, openid=openid, msg_type=msg_type, now=now, key=key, state=state, touch=touch,
                       interactive=interactive, events_version=events_version, settings=settings, log=log_ctx)
-    reply, recorded = _dispatch(inbound)
-    xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID, now=now)
-    also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if recorded else None
+    outcome = _dispatch(inbound)
+    xml = render.to_xml(outcome.reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID,
+                        now=now)
+    if outcome.database_failed:
+        # Nothing was stored: forget the claim, so that a retry (or the citizen sending again) is handled afresh.
+        dedup.release(key)
+        return xml
+    also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if outcome.recorded else None
     dedup.remember(key, xml, also)
     return xml
 
@@ -155,11 +160,17 @@ class Inbound:
     log: Any
 
 
-def _dispatch(inbound: Inbound) -> tuple[Reply, bool]:
-    """Run the router; errors become an apology (or nothing, for events).
+@dataclass(frozen=True)
+class Outcome:
+    """What handling one push came to."""
 
-    Returns the reply and whether the citizen's interaction was recorded now (and committed).
-    """
+    reply: Reply
+    recorded: bool = False  # the citizen's interaction was recorded now (and committed)
+    database_failed: bool = False  # the database refused or timed out: nothing of this push was stored
+
+
+def _dispatch(inbound: Inbound) -> Outcome:
+    """Run the router; errors become an apology (or nothing, for events)."""
     ctx = ChatContext(
         openid=inbound.openid, msg_type=inbound.msg_type, fields=inbound.fields, now=inbound.now, session=db.session,
         state=inbound.state, key=inbound.key, public_base_url=inbound.settings.PUBLIC_BASE_URL,
@@ -171,12 +182,12 @@ def _dispatch(inbound: Inbound) -> tuple[Reply, bool]:
             citizens.record_interaction(db.session, inbound.openid, inbound.now, interactive=inbound.interactive)
         reply = current_app.extensions["router"].dispatch(ctx)
         db.session.commit()
-        return reply, inbound.touch and inbound.interactive
+        return Outcome(reply, recorded=inbound.touch and inbound.interactive)
     except SQLAlchemyError:
         db.session.rollback()
         inbound.log.exception("webhook.database_error")
-        return (NoReply() if is_event else TextReply(texts.SORRY_BUSY)), False
+        return Outcome(NoReply() if is_event else TextReply(texts.SORRY_BUSY), database_failed=True)
     except Exception:
         db.session.rollback()
         inbound.log.exception("webhook.handler_error")
-        return (NoReply() if is_event else TextReply(texts.SORRY_ERROR)), False
+        return Outcome(NoReply() if is_event else TextReply(texts.SORRY_ERROR))

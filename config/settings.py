@@ -45,8 +45,16 @@ class Settings(BaseSettings):
     WECHAT_HTTP_TIMEOUT: float = Field(default=5.0, gt=0)
     WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
 
+    # The instance folder (SQLite file, embedded Redis); empty: instance/ in the checkout.
+    INSTANCE_PATH: str = ""
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
     SIMULATOR_ENABLED: bool = False
+    # Waits on the database. The web processes get sub-second limits from gunicorn.conf.py (the 1-second
+    # reply); workers, the scheduler and the CLI keep these longer defaults. 0 = no limit (PostgreSQL).
+    DB_STATEMENT_TIMEOUT_MS: int = Field(default=0, ge=0)
+    DB_LOCK_TIMEOUT_MS: int = Field(default=0, ge=0)
+    DB_POOL_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0)
+    SQLITE_BUSY_TIMEOUT_SECONDS: float = Field(default=15.0, gt=0)
     DEDUP_TTL_SECONDS: int = Field(default=60, ge=30)
     DIALOGUE_TTL_SECONDS: int = Field(default=1800, ge=60)
     MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)

@@ -17,9 +17,9 @@ role=${1:-web}
 
 case "$role" in
   web)
-    run gunicorn --bind "0.0.0.0:${PORT:-8080}" --workers "${WEB_CONCURRENCY:-4}" --threads "${WEB_THREADS:-4}" \
-      --timeout 30 --graceful-timeout 20 --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-      "$@" wsgi:app
+    # Workers, threads, timeouts, the access-log format and the database waits: gunicorn.conf.py
+    # (WEB_CONCURRENCY, WEB_THREADS, PORT, FORWARDED_ALLOW_IPS from the environment).
+    run gunicorn -c gunicorn.conf.py "$@" wsgi:app
     ;;
   scheduler)
     run "$PYTHON" -m flask scheduler run "$@"

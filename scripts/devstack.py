@@ -91,7 +91,8 @@ class Stack:
             self._flask(*(args + (["--unit", unit] if unit else [])), check=False)
         self._spawn([PY, "-m", "emulator", "--port", str(self.emulator_port)])
         self._wait(self.emulator_url + "/_admin/ping")
-        self._spawn([PY, "-m", "gunicorn", "-w", str(self.web_workers), "--threads", "4", "-b", f"127.0.0.1:{self.web_port}",
+        self._spawn([PY, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", str(self.web_workers), "--threads", "4",
+                     "-b", f"127.0.0.1:{self.web_port}",
                      "--access-logfile", "-" if not self.quiet else "/dev/null", "wsgi:app"])
         self._wait(self.base_url + "/healthz", accept=(200, 503))
         self._flask("wechat", "sync-menu")

@@ -24,7 +24,7 @@ def run(*args: str, dry: bool = True, **env: str) -> subprocess.CompletedProcess
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("web", "gunicorn --bind 0.0.0.0:8080 --workers 4"),
+        ("web", "gunicorn -c gunicorn.conf.py wsgi:app"),
         ("scheduler", "-m flask scheduler run"),
         ("worker", "-m flask worker"),
         ("migrate", "-m flask db upgrade"),
@@ -37,7 +37,14 @@ def test_each_role_runs_its_command(role, expected):
 
 
 def test_web_concurrency_is_configurable():
-    assert "--workers 8" in run("web", WEB_CONCURRENCY="8").stdout
+    environment = {**os.environ, "WEB_CONCURRENCY": "8", "WEB_THREADS": "2"}
+    printed = subprocess.run([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "--print-config",
+                              "wsgi:app"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60).stdout
+    settings = {key.strip(): value.strip() for key, value in
+                (line.split("=", 1) for line in printed.splitlines() if "=" in line)}
+    assert settings["workers"] == "8" and settings["threads"] == "2"
+    # The access log never carries the query string (WeChat's signature, nonce, the citizen's openid).
+    assert "%(U)s" in settings["access_log_format"] and "%(r)s" not in settings["access_log_format"]
 
 
 def test_unknown_role_is_refused_with_usage():

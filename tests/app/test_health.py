@@ -1,4 +1,4 @@
-"""``/healthz`` reports database, Redis, scheduler and calendar."""
+"""``/healthz`` reports database, Redis, scheduler and calendar; ``/livez`` and ``/readyz`` for orchestrators."""
 
 from __future__ import annotations
 
@@ -25,6 +25,22 @@ def test_database_down_is_503(tmp_path, redis_server, redis_client):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == {"ok": False, "error": "OperationalError", "message": "数据库无法连接"}
+
+
+def test_liveness_and_readiness_for_an_orchestrator(client):
+    assert client.get("/livez").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    body = ready.get_json()
+    assert ready.status_code == 200 and body["status"] == "ready"
+    assert all(body[name]["ok"] and body[name]["ms"] >= 0 for name in ("database", "redis", "calendar"))
+
+
+def test_an_unreachable_database_is_not_ready_but_alive(tmp_path, redis_server, redis_client):
+    client = _app_with_unreachable_database(tmp_path, redis_server).test_client()
+    assert client.get("/livez").status_code == 200
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["status"] == "not_ready"
+    assert response.get_json()["database"]["ok"] is False
 
 
 def _app_with_unreachable_database(tmp_path, redis_url):

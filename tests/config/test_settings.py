@@ -66,13 +66,17 @@ def test_production_with_real_values_starts_and_hides_the_simulator():
     assert not load_settings(PRODUCTION | {"SIMULATOR_ENABLED": "true"}).simulator_on
 
 
-def test_a_bad_environment_stops_the_flask_cli_with_the_message(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "WECHAT_AES_KEY": "tooshort", "HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode != 0
+@pytest.mark.parametrize("command", [
+    [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
+    [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "-b", "127.0.0.1:0", "wsgi:app"],
+], ids=["flask", "gunicorn"])
+def test_a_bad_setting_stops_with_the_explanation_alone_and_status_2(tmp_path, command):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "APP_ENV": "production",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "WECHAT_AES_KEY": "tooshort"}
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
     assert "WECHAT_AES_KEY: 必须是 43 个字符" in result.stderr
+    assert "Traceback" not in result.stderr and "File \"" not in result.stderr
 
 
 def test_a_broken_holiday_file_stops_start_up(tmp_path, monkeypatch):

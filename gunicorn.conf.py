@@ -1,0 +1,42 @@
+"""gunicorn's settings for the web processes: ``make run``, the Docker image and production.
+
+``gunicorn -c gunicorn.conf.py wsgi:app``. Values come from the environment where
+an operator may want to change them (docs/deployment.md).
+"""
+
+import os
+import sys
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8080')}")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = 30  # a worker silent this long is killed; the webhook itself answers within 1 s
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000  # recycle workers now and then (memory), staggered so they never restart together
+max_requests_jitter = 500
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# The path without its query string: WeChat's signature, nonce and the citizen's openid never reach the log.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# The 1-second reply: web requests wait at most this long on the database (workers and the scheduler,
+# started by the flask CLI, keep the longer defaults of config/settings.py).
+for name, value in (("DB_STATEMENT_TIMEOUT_MS", "800"), ("DB_LOCK_TIMEOUT_MS", "500"),
+                    ("DB_POOL_TIMEOUT_SECONDS", "1"), ("SQLITE_BUSY_TIMEOUT_SECONDS", "0.5")):
+    os.environ.setdefault(name, value)
+
+
+def on_starting(server) -> None:
+    """Refuse to start on a bad setting, with the explanation alone (no traceback) and status 2."""
+    from config.settings import SettingsError, load_settings
+
+    try:
+        load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)
