@@ -8,18 +8,19 @@ setup:
 run: setup
 	@.venv/bin/python scripts/devstack.py
 
-## Run the whole test suite (lint, the import contracts, SQLite, then the integration tests again on PostgreSQL).
+## Run the whole test suite (lint, the import contracts, every test on SQLite, then every test but the browser
+## ones again on a real PostgreSQL).
 test: setup
 	@.venv/bin/ruff check --quiet .
 	@.venv/bin/lint-imports --no-cache
 	@.venv/bin/python -m pytest -q -p no:cacheprovider tests
-	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider -m postgres tests
+	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider -m "not e2e and not sqlite_only" tests
 
 test-sqlite: setup
 	@.venv/bin/python -m pytest -q tests
 
 test-postgres: setup
-	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -m postgres tests
+	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -m "not e2e and not sqlite_only" tests
 
 bench: setup
 	@WITH_BENCH=1 bash scripts/bootstrap.sh

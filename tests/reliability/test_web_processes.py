@@ -37,6 +37,7 @@ def embedded_servers(instance: Path) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.sqlite_only  # the embedded Redis is the development stack's (SQLite file, instance folder)
 def test_workers_started_together_share_one_embedded_redis_and_no_dialogue_loses_a_step(tmp_path):
     env = service_env(tmp_path)
     flask(env, "db", "upgrade")
@@ -65,6 +66,7 @@ def test_workers_started_together_share_one_embedded_redis_and_no_dialogue_loses
     assert embedded_servers(tmp_path) == [], "the last worker to stop stops the embedded server"
 
 
+@pytest.mark.sqlite_only  # the first copy hangs on SQLite's write lock
 def test_a_retry_after_the_worker_died_mid_request_is_handled_afresh(tmp_path, redis_server, redis_client):
     # The first copy hangs on the database (another writer holds SQLite), and its worker is killed there.
     env = service_env(tmp_path, REDIS_URL=redis_server, SQLITE_BUSY_TIMEOUT_SECONDS="20")
