@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -57,6 +58,7 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+    _simulator_framing(response)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if request.is_secure:
@@ -65,6 +67,28 @@ def _finish(response: Response) -> Response:
         outcome = "ok" if response.status_code == 200 else str(response.status_code)
         WEBHOOK_LATENCY.labels(outcome).observe(time.perf_counter() - g.get("request_started", time.perf_counter()))
     return response
+
+
+def _simulator_framing(response: Response) -> None:
+    """Development only: the phone simulator shows the citizen's pages in its in-app browser panel.
+
+    The panel (an iframe on /simulator) opens the emulator, which sets who holds the
+    phone and redirects to the service's page; so the simulator may frame the
+    emulator, and the public pages may be framed by this site. Production never
+    mounts the simulator, and keeps ``frame-ancestors 'none'``.
+    """
+    if not current_app.extensions["settings"].simulator_on or request.blueprint not in ("public", "simulator"):
+        return
+    policy = SECURITY_HEADERS["Content-Security-Policy"]
+    if request.blueprint == "public":
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        policy = policy.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    else:
+        settings = current_app.extensions["settings"]
+        origins = sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, (settings.WECHAT_API_BASE,
+                                                                          settings.WECHAT_OAUTH_BASE))})
+        policy += "; frame-src 'self' " + " ".join(origins)
+    response.headers["Content-Security-Policy"] = policy
 
 
 def _metrics() -> Response:

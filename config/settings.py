@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     WECHAT_AES_KEY: str = DEV_AES_KEY
     WECHAT_ACCOUNT_ID: str = "gh_demo"
     WECHAT_API_BASE: str = "http://127.0.0.1:8081"
+    # Web authorisation (网页授权): WeChat's authorise host differs from its API host.
+    WECHAT_OAUTH_BASE: str = "http://127.0.0.1:8081"
+    CITIZEN_SESSION_MINUTES: int = Field(default=120, ge=5)
     WECHAT_HTTP_TIMEOUT: float = Field(default=5.0, gt=0)
     WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
 
@@ -138,7 +141,7 @@ class Settings(BaseSettings):
             raise ValueError("必须以 redis://、rediss:// 或 unix:// 开头")
         return value
 
-    @field_validator("WECHAT_API_BASE", "PUBLIC_BASE_URL")
+    @field_validator("WECHAT_API_BASE", "WECHAT_OAUTH_BASE", "PUBLIC_BASE_URL")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from emulator import admin, admin_users, mass, menu, messages, phone, tokens, users
+from emulator import admin, admin_users, mass, menu, messages, oauth, phone, tokens, users
 from emulator.config import EmulatorConfig
 from emulator.errors import WeChatError, error_response
 from emulator.faults import inject_faults
@@ -41,7 +41,7 @@ def register_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per API area, plus the phone and the admin API."""
-    for module in (tokens, menu, users, messages, mass, phone, admin, admin_users):
+    for module in (tokens, menu, users, messages, mass, phone, oauth, admin, admin_users):
         app.register_blueprint(module.bp)
 
 

@@ -133,6 +133,8 @@ class EmulatorState:
             self.rate_windows: dict[str, list[float]] = {}
             self.stats: Counter[str] = Counter()
             self.endpoint_calls: Counter[str] = Counter()
+            self.oauth_codes: dict[str, dict[str, Any]] = {}  # web authorisation codes (emulator.oauth)
+            self.oauth_log: list[dict[str, Any]] = []
             self.deliveries: list[dict[str, Any]] = []
             self.faults = self.faults_from_config()
             self.fault_rng = random.Random(self.faults.seed)

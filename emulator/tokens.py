@@ -56,7 +56,7 @@ def _supersede(state: EmulatorState, kind: str, now: float) -> None:
             token.superseded_at = now
 
 
-def _check_credentials(state: EmulatorState, appid: str | None, secret: str | None) -> None:
+def check_credentials(state: EmulatorState, appid: str | None, secret: str | None) -> None:
     """Raise WeChat's error for a missing or wrong appid / secret."""
     if not appid:
         raise WeChatError(41002)
@@ -80,7 +80,7 @@ def get_token() -> ResponseReturnValue:
     args = request.args
     if args.get("grant_type") != "client_credential":
         raise WeChatError(40002)
-    _check_credentials(state, args.get("appid"), args.get("secret"))
+    check_credentials(state, args.get("appid"), args.get("secret"))
     with state.lock:
         today = state.today()
         if state.token_fetches[today] >= state.config.token_daily_limit:
@@ -99,7 +99,7 @@ def stable_token() -> ResponseReturnValue:
     body = json_body()
     if body.get("grant_type") != "client_credential":
         raise WeChatError(40002)
-    _check_credentials(state, body.get("appid"), body.get("secret"))
+    check_credentials(state, body.get("appid"), body.get("secret"))
     with state.lock:
         state.stats["stable_token_fetches"] += 1
         now = state.now()

@@ -1,4 +1,5 @@
-"""Public pages citizens open from WeChat: an event's page, its ``.ics`` file, the month's calendar."""
+"""Pages citizens open from WeChat: an event's page, its ``.ics`` file, the month's calendar, the entry pass,
+and, signed in through WeChat web authorisation, apply on one page, my applications and my suggestions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,6 @@ bp = Blueprint("public", __name__, template_folder="templates")
 
 def init_app(app: Flask) -> None:
     """Register the public pages."""
-    from public import entry_pass, pages  # noqa: F401  (add the routes to ``bp``)
+    from public import citizen, entry_pass, pages, signin  # noqa: F401  (add the routes to ``bp``)
 
     app.register_blueprint(bp)

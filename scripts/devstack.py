@@ -69,7 +69,8 @@ class Stack:
         env = dict(os.environ)
         env.update(
             APP_ENV="development", DATABASE_URL=f"sqlite:///{self.instance_dir / 'zhengmin.db'}",
-            REDIS_URL=self.redis_url, WECHAT_API_BASE=self.emulator_url, PUBLIC_BASE_URL=self.base_url,
+            REDIS_URL=self.redis_url, WECHAT_API_BASE=self.emulator_url, WECHAT_OAUTH_BASE=self.emulator_url,
+            PUBLIC_BASE_URL=self.base_url,
             WECHAT_TOKEN=TOKEN, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID, FLASK_APP="wsgi:app",
             EMU_WEBHOOK_URL=f"{self.base_url}/wechat", EMU_WEBHOOK_TOKEN=TOKEN, EMU_WEBHOOK_AES_KEY=AES_KEY,
             EMU_APPID=APPID, PYTHONUNBUFFERED="1",

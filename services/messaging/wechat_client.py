@@ -16,6 +16,7 @@ import redis
 import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
+from wechatpy.oauth import WeChatOAuth
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 BUSY_RETRIES = (0.2, 0.5)
@@ -115,3 +116,16 @@ def make_client(settings, redis_client: redis.Redis) -> SharedTokenClient:
     )
 
 
+
+
+def oauth_client(settings, redirect_uri: str, state: str = "") -> WeChatOAuth:
+    """wechatpy's web-authorisation client (``snsapi_base``) at this deployment's hosts.
+
+    The authorise page is on ``WECHAT_OAUTH_BASE`` (open.weixin.qq.com in production),
+    the code exchange on ``WECHAT_API_BASE``; both are the emulator in development.
+    """
+    client = WeChatOAuth(settings.WECHAT_APPID, settings.WECHAT_SECRET, redirect_uri, scope="snsapi_base", state=state)
+    client.API_BASE_URL = settings.WECHAT_API_BASE.rstrip("/") + "/"
+    client.OAUTH_BASE_URL = settings.WECHAT_OAUTH_BASE.rstrip("/") + "/connect/"
+    client._http = TimeoutSession(settings.WECHAT_HTTP_TIMEOUT)
+    return client

@@ -182,12 +182,30 @@
   var KEY_EVENTS = ["scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album",
     "pic_weixin", "location_select"];
 
+  // --- the in-app browser --------------------------------------------------------
+
+  /** Open ``url`` inside the phone as the citizen shown: the emulator notes who holds the phone
+   *  (for web authorisation), then redirects to the page. */
+  function openInApp(url, title) {
+    if (!WeChatText.isSafeUrl(url)) { return; }
+    var emulator = cfg.emulator.replace(/\/$/, "");
+    $("browser-title").textContent = title || "网页";
+    $("browser-frame").src = emulator + "/_phone/open?openid=" + encodeURIComponent(state.openid) +
+      "&url=" + encodeURIComponent(url);
+    $("browser").hidden = false;
+  }
+
+  function closeInApp() {
+    $("browser").hidden = true;
+    $("browser-frame").src = "about:blank";
+  }
+
   /** What a tap on a menu button does, by WeChat button type. */
   function tap(button) {
     $("submenu").hidden = true;
     if (button.type === "click") { return sendEvent("CLICK", button.key); }
     if (button.type === "view") {
-      if (WeChatText.isSafeUrl(button.url)) { window.open(button.url, "_blank", "noopener"); }
+      openInApp(button.url, button.name);
       return sendEvent("VIEW", button.url);
     }
     if (button.type === "scancode_push" || button.type === "scancode_waitmsg") {
@@ -325,6 +343,14 @@
       sendText(text);
     });
     $("chat").addEventListener("click", function () { $("submenu").hidden = true; });
+    $("browser-close").addEventListener("click", closeInApp);
+    // Links in messages (text links, cards) open in the in-app browser, as in WeChat.
+    $("messages").addEventListener("click", function (event) {
+      var link = event.target.closest("a[href]");
+      if (!link) { return; }
+      event.preventDefault();
+      openInApp(link.href, link.textContent.trim().slice(0, 20));
+    });
   }
 
   function tick() {
