@@ -1,0 +1,39 @@
+"""The embedded Redis: processes that start at the same moment share one server, and the last one stops it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+JOIN = """
+import sys, time
+from pathlib import Path
+from app import redis_conn
+start_at, db_file = float(sys.argv[1]), Path(sys.argv[2])
+while time.time() < start_at:
+    pass
+client = redis_conn.embedded_redis(db_file)
+print(client.info()["process_id"], flush=True)
+sys.stdin.read()  # stay connected until the test says so
+"""
+
+
+@pytest.mark.sqlite_only
+def test_processes_starting_together_share_one_server_and_the_last_stops_it(tmp_path):
+    start_at = time.time() + 2.0
+    procs = [subprocess.Popen([sys.executable, "-c", JOIN, str(start_at), str(tmp_path / "redis.db")], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    servers = {proc.stdout.readline().strip() for proc in procs}
+    assert len(servers) == 1, f"one server for the instance folder, not {len(servers)}"
+    [server] = servers
+    for proc in procs:
+        proc.communicate("", timeout=30)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{server}").exists(), "no redis-server left behind"
