@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     WECHAT_HTTP_TIMEOUT: float = Field(default=5.0, gt=0)
     WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
 
+    # Message mode as on WeChat's configuration page (明文 / 兼容 / 安全); empty: safe in production,
+    # compatible otherwise. Safe accepts only encrypted bodies whose msg_signature verifies.
+    WECHAT_MESSAGE_MODE: Literal["", "plain", "compatible", "safe"] = ""
+    # A push whose timestamp is further than this from the service clock is refused; each
+    # (timestamp, nonce) is accepted once (for one body) within it.
+    WECHAT_TIMESTAMP_WINDOW_SECONDS: int = Field(default=300, ge=30, le=3600)
+
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
     SIMULATOR_ENABLED: bool = False
     DEDUP_TTL_SECONDS: int = Field(default=60, ge=30)
@@ -136,6 +143,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("必须是以 http:// 或 https:// 开头的网址")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _message_mode(self) -> Settings:
+        if not self.WECHAT_MESSAGE_MODE:
+            self.WECHAT_MESSAGE_MODE = "safe" if self.APP_ENV == "production" else "compatible"
+        if self.WECHAT_MESSAGE_MODE != "plain" and not self.WECHAT_AES_KEY:
+            raise ValueError(f"WECHAT_MESSAGE_MODE：{self.WECHAT_MESSAGE_MODE} 模式需要设置 WECHAT_AES_KEY"
+                             "（或改为 plain）")
+        return self
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:

@@ -41,6 +41,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Gunicorn's access log without the query string (%(U)s is the path only) and without the referer:
+# WeChat's signature, timestamp, nonce and the citizen's openid travel in the query (issue 17).
+# docker/entrypoint.sh uses the same format.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'
+
+
 @dataclass
 class Stack:
     """Every process of a running service, and how to reach it."""
@@ -92,7 +98,8 @@ class Stack:
         self._spawn([PY, "-m", "emulator", "--port", str(self.emulator_port)])
         self._wait(self.emulator_url + "/_admin/ping")
         self._spawn([PY, "-m", "gunicorn", "-w", str(self.web_workers), "--threads", "4", "-b", f"127.0.0.1:{self.web_port}",
-                     "--access-logfile", "-" if not self.quiet else "/dev/null", "wsgi:app"])
+                     "--access-logfile", "-" if not self.quiet else "/dev/null", "--access-logformat", ACCESS_LOG_FORMAT,
+                     "wsgi:app"])
         self._wait(self.base_url + "/healthz", accept=(200, 503))
         self._flask("wechat", "sync-menu")
         if self.with_scheduler and (ROOT / "scheduler" / "cli.py").exists():
