@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # (timestamp, nonce) is accepted once (for one body) within it.
     WECHAT_TIMESTAMP_WINDOW_SECONDS: int = Field(default=300, ge=30, le=3600)
 
+    # Console sessions end after this many seconds without a request (and on logout, new password, deactivation).
+    CONSOLE_IDLE_SECONDS: int = Field(default=8 * 3600, ge=300, le=7 * 86400)
+
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
     SIMULATOR_ENABLED: bool = False
     DEDUP_TTL_SECONDS: int = Field(default=60, ge=30)

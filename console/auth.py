@@ -10,9 +10,9 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from console import bp
+from console import access, bp
 from models import StaffUser, db
-from services.admin import audit, staff
+from services.admin import staff
 from services.calendar import clock
 
 MAX_FAILURES = 5
@@ -62,11 +62,9 @@ def login():
             _record_failure(username)
             flash("账号或密码不正确。", "error")
             return render_template("console/login.html", form=form), 200
-        now = clock.now()
-        user.last_login_at = now
-        audit.record(db.session, now, "login", actor=user, obj=user, ip=request.remote_addr or "")
-        db.session.commit()
+        login_id = staff.start_session(db.session, user, clock.now(), ip=request.remote_addr or "")
         login_user(user)
+        access.anchor_session(login_id)
         return redirect(_safe_next() or url_for("console.dashboard"))
     return render_template("console/login.html", form=form)
 
@@ -78,7 +76,9 @@ def _safe_next() -> str | None:
 
 @bp.post("/logout")
 def logout():
-    """Log out (POST, with CSRF)."""
+    """Log out (POST, with CSRF): every session of the account ends, not only this cookie."""
+    if current_user.is_authenticated:
+        staff.end_sessions(db.session, current_user._get_current_object(), clock.now(), ip=request.remote_addr or "")
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("console.login"))
