@@ -14,6 +14,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = load_settings(test_config)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), root_path=str(Path(__file__).resolve().parent.parent))
     configure(app, settings, test_config or {})
+    if settings.TRUSTED_PROXY_HOPS:  # the client's address as the load balancer reports it
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.TRUSTED_PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)

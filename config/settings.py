@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Console sessions end after this many seconds without a request (and on logout, new password, deactivation).
     CONSOLE_IDLE_SECONDS: int = Field(default=8 * 3600, ge=300, le=7 * 86400)
 
+    # Proxies (load balancers) in front of the service whose X-Forwarded-For / -Proto are trusted; 0: none.
+    TRUSTED_PROXY_HOPS: int = Field(default=0, ge=0, le=5)
+
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
     SIMULATOR_ENABLED: bool = False
     DEDUP_TTL_SECONDS: int = Field(default=60, ge=30)
