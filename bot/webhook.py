@@ -21,7 +21,7 @@ from bot.metrics import DEDUP_HITS
 from bot.state import ConversationState
 from handlers import texts
 from handlers.chat import ChatContext, NoReply, Reply, TextReply
-from models import db
+from models import cipher, db
 from services.calendar import clock
 from services.participation import citizens
 from services.privacy import hash_openid
@@ -139,7 +139,7 @@ def _handle(fields: dict[str, str], settings) -> str:
     if not first:
         DEDUP_HITS.inc()
         log_ctx.info("webhook.duplicate", cached=cached is not None)
-        return cached or "success"
+        return _open_reply(cached) or "success"
     redis_ok = dedup.redis_ok
     state = ConversationState(redis_client if redis_ok else None, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS,
                               raw=raw_state)
@@ -157,8 +157,21 @@ def _handle(fields: dict[str, str], settings) -> str:
     reply, recorded = _dispatch(inbound)
     xml = render.to_xml(reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID, now=now)
     also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if recorded else None
-    dedup.remember(key, xml, also)
+    dedup.remember(key, _seal_reply(xml), also)
     return xml
+
+
+def _seal_reply(xml: str) -> str:
+    """A reply as kept for retries: sealed with the personal-data key (it may hold a name)."""
+    return cipher.encrypt(xml) if xml and xml != "success" else xml
+
+
+def _open_reply(cached: str | None) -> str | None:
+    """The reply kept for retries, opened (a reply kept in clear before sealing passes as it is)."""
+    if not cached or cached.startswith("<") or cached == "success":
+        return cached
+    plain = cipher.decrypt(cached)
+    return plain if plain.startswith("<") else None  # an unreadable seal: answer "success"
 
 
 def _recently_touched(touched_at: bytes | None, now) -> bool:
