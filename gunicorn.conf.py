@@ -21,7 +21,8 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-# The path without its query string: WeChat's signature, nonce and the citizen's openid never reach the log.
+# The path without its query string, and no referer: WeChat's signature, timestamp and nonce and the citizen's
+# openid travel in the query, and must never reach a log (tests/app/test_access_log.py).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 # The 1-second reply: web requests wait at most this long on the database (workers and the scheduler,

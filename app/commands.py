@@ -45,6 +45,46 @@ def staff_create(username: str, role: str, unit_name: str | None, password: str 
     click.echo(f"已创建账号 {user.username}（{staff.ROLE_LABELS[user.role]}）。")
 
 
+def _staff_user(username: str):
+    from sqlalchemy import select
+
+    from models import StaffUser, db
+
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise click.ClickException(f"账号 {username} 不存在")
+    return user
+
+
+@staff_cli.command("passwd")
+@click.argument("username")
+def staff_passwd(username: str) -> None:
+    """Set a new password (prompted); every console session of the account ends."""
+    from models import db
+    from services.admin import staff
+    from services.calendar import clock
+
+    user = _staff_user(username)
+    password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入新密码")
+    try:
+        staff.change_password(db.session, user, password, clock.now())
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已修改账号 {username} 的密码，该账号的所有登录会话已失效。")
+
+
+@staff_cli.command("deactivate")
+@click.argument("username")
+def staff_deactivate(username: str) -> None:
+    """Deactivate an account; every console session of it ends."""
+    from models import db
+    from services.admin import staff
+    from services.calendar import clock
+
+    staff.deactivate(db.session, _staff_user(username), clock.now())
+    click.echo(f"已停用账号 {username}，该账号的所有登录会话已失效。")
+
+
 @wechat_cli.command("sync-menu")
 def sync_menu() -> None:
     """Push ``config/menu.toml`` to WeChat (the emulator in the demo)."""

@@ -4,6 +4,9 @@ Two things live here: the multi-step dialogue a citizen is in (with its data)
 and the last numbered list shown (so ``3`` picks the third item). A dialogue
 left silent for ``ttl`` seconds expires; the record is kept a day longer so
 the next message can say that it expired instead of silently forgetting it.
+The dialogue's data (a name, a mobile, a suggestion's text) is personal: it is
+kept sealed with the personal-data key (``models.cipher``), never in clear, and
+the record outlives the dialogue by :data:`KEEP_SECONDS` only.
 When Redis is unreachable the state reports ``available = False`` and
 handlers answer politely that the step cannot continue right now.
 """
@@ -17,8 +20,11 @@ from typing import Any
 import redis
 
 from handlers.chat import StateUnavailable
+from models import cipher
 
-KEEP_SECONDS = 86400
+# How long the record outlives a silent dialogue (to announce that it expired); its data is sealed.
+KEEP_SECONDS = 6 * 3600
+SEALED = "sealed"
 _UNREAD = object()
 
 
@@ -52,6 +58,7 @@ class ConversationState:
                 self.available = False
                 return
         self._data = json.loads(raw) if raw else {}
+        self._unseal()
         touched = self._data.get("touched")
         if self._data.get("dialogue") and touched and self._now.timestamp() - touched > self._ttl:
             self.expired_dialogue = self._data["dialogue"]
@@ -60,12 +67,30 @@ class ConversationState:
             self._data.pop("data", None)
             self._save()
 
+    def _unseal(self) -> None:
+        """Open the sealed dialogue data; an unreadable seal (a dropped key) ends the dialogue."""
+        sealed = self._data.pop(SEALED, None)
+        if sealed is None:
+            return
+        try:
+            self._data["data"] = json.loads(cipher.decrypt(sealed))
+        except ValueError:
+            self._data["data"] = {}
+            self._data["touched"] = 1.0  # long past: announced as expired
+
+    def _stored(self) -> str:
+        """The record as stored: the dialogue data sealed, the rest (names, steps, list ids) plain."""
+        record = {key: value for key, value in self._data.items() if key != "data"}
+        if self._data.get("data"):
+            record[SEALED] = cipher.encrypt(json.dumps(self._data["data"], ensure_ascii=False))
+        return json.dumps(record, ensure_ascii=False)
+
     def _save(self) -> None:
         if not self.available:
             raise StateUnavailable()
         self._data["touched"] = self._now.timestamp()
         try:
-            self._client.set(self._key, json.dumps(self._data, ensure_ascii=False), ex=self._ttl + KEEP_SECONDS)
+            self._client.set(self._key, self._stored(), ex=self._ttl + KEEP_SECONDS)
         except redis.RedisError as exc:
             self.available = False
             raise StateUnavailable() from exc

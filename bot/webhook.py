@@ -15,13 +15,13 @@ import structlog
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import crypto, render
+from bot import crypto, render, replay
 from bot.dedup import Deduplicator, message_key
 from bot.metrics import DEDUP_HITS
 from bot.state import ConversationState
 from handlers import texts
 from handlers.chat import ChatContext, NoReply, Reply, TextReply
-from models import db
+from models import cipher, db
 from services.calendar import clock
 from services.participation import citizens
 from services.privacy import hash_openid
@@ -46,13 +46,46 @@ def _settings():
 
 @bp.get("/wechat")
 def server_check() -> Response:
-    """WeChat's server check: echo ``echostr`` when the signature is ours."""
+    """WeChat's server check: echo ``echostr`` when the signature is ours and fresh."""
     args = request.args
     try:
-        crypto.check_url_signature(_settings().WECHAT_TOKEN, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
-    except crypto.Forbidden:
+        _verify_url(_settings(), args)
+        _claim_once(_settings(), args, ("GET:" + args.get("echostr", "")).encode())
+    except crypto.Forbidden as exc:
+        log.warning("webhook.forbidden", reason=str(exc))
         return Response("forbidden", 403, mimetype="text/plain")
     return Response(args.get("echostr", ""), mimetype="text/plain")
+
+
+def _verify_url(settings, args) -> None:
+    """The URL signature and the timestamp window; :class:`crypto.Forbidden` if either fails."""
+    timestamp = args.get("timestamp", "")
+    crypto.check_url_signature(settings.WECHAT_TOKEN, args.get("signature", ""), timestamp, args.get("nonce", ""))
+    replay.check_timestamp(timestamp, clock.now(), settings.WECHAT_TIMESTAMP_WINDOW_SECONDS)
+
+
+def _claim_once(settings, args, body: bytes) -> None:
+    """Accept this (timestamp, nonce) for ``body`` only (:mod:`bot.replay`)."""
+    replay.claim_once(current_app.extensions.get("redis"), db.session, args.get("timestamp", ""),
+                      args.get("nonce", ""), body, clock.now(), settings.WECHAT_TIMESTAMP_WINDOW_SECONDS)
+
+
+def _open(settings, args, body: bytes) -> tuple[bytes, Any]:
+    """The plain XML of a push and the crypto box to answer with (None for a plain answer).
+
+    ``safe`` accepts only encrypted bodies whose ``msg_signature`` verifies; ``compatible`` accepts
+    both; ``plain`` reads the body as it comes (and still decrypts what WeChat marks as encrypted).
+    """
+    encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if not encrypted:
+        if settings.WECHAT_MESSAGE_MODE == "safe":
+            raise crypto.Forbidden("plaintext body refused in safe mode")
+        return body, None
+    if not settings.WECHAT_AES_KEY:
+        raise crypto.BadRequest("encrypted body but no AES key configured")
+    box = crypto.crypto_for(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY, settings.WECHAT_APPID)
+    plain = crypto.decrypt(box, body, args.get("msg_signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+    return plain, box
 
 
 @bp.post("/wechat")
@@ -64,12 +97,11 @@ def receive() -> Response:
         return Response("payload too large", 413, mimetype="text/plain")
     args = request.args
     try:
-        crypto.check_url_signature(settings.WECHAT_TOKEN, args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
-        box = None
-        if args.get("encrypt_type", "raw").lower() == "aes":
-            box = crypto.crypto_for(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY, settings.WECHAT_APPID)
-            body = crypto.decrypt(box, body, args.get("msg_signature", ""), args.get("timestamp", ""), args.get("nonce", ""))
+        _verify_url(settings, args)
+        body, box = _open(settings, args, body)
         fields = crypto.safe_xml(body)
+        # Bound to the decrypted body: WeChat's retry of the same message passes on to dedup.
+        _claim_once(settings, args, body)
     except crypto.Forbidden as exc:
         log.warning("webhook.forbidden", reason=str(exc))
         return Response("forbidden", 403, mimetype="text/plain")
@@ -107,7 +139,7 @@ def _handle(fields: dict[str, str], settings) -> str:
     if not first:
         DEDUP_HITS.inc()
         log_ctx.info("webhook.duplicate", cached=cached is not None)
-        return cached or "success"
+        return _open_reply(cached) or "success"
     redis_ok = dedup.redis_ok
     state = ConversationState(redis_client if redis_ok else None, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS,
                               raw=raw_state)
@@ -130,8 +162,21 @@ def _handle(fields: dict[str, str], settings) -> str:
         dedup.release(key)
         return xml
     also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if outcome.recorded else None
-    dedup.remember(key, xml, also)
+    dedup.remember(key, _seal_reply(xml), also)
     return xml
+
+
+def _seal_reply(xml: str) -> str:
+    """A reply as kept for retries: sealed with the personal-data key (it may hold a name)."""
+    return cipher.encrypt(xml) if xml and xml != "success" else xml
+
+
+def _open_reply(cached: str | None) -> str | None:
+    """The reply kept for retries, opened (a reply kept in clear before sealing passes as it is)."""
+    if not cached or cached.startswith("<") or cached == "success":
+        return cached
+    plain = cipher.decrypt(cached)
+    return plain if plain.startswith("<") else None  # an unreadable seal: answer "success"
 
 
 def _recently_touched(touched_at: bytes | None, now) -> bool:

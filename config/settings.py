@@ -50,6 +50,20 @@ class Settings(BaseSettings):
 
     # The instance folder (SQLite file, embedded Redis); empty: instance/ in the checkout.
     INSTANCE_PATH: str = ""
+
+    # Message mode as on WeChat's configuration page (明文 / 兼容 / 安全); empty: safe in production,
+    # compatible otherwise. Safe accepts only encrypted bodies whose msg_signature verifies.
+    WECHAT_MESSAGE_MODE: Literal["", "plain", "compatible", "safe"] = ""
+    # A push whose timestamp is further than this from the service clock is refused; each
+    # (timestamp, nonce) is accepted once (for one body) within it.
+    WECHAT_TIMESTAMP_WINDOW_SECONDS: int = Field(default=300, ge=30, le=3600)
+
+    # Console sessions end after this many seconds without a request (and on logout, new password, deactivation).
+    CONSOLE_IDLE_SECONDS: int = Field(default=8 * 3600, ge=300, le=7 * 86400)
+
+    # Proxies (load balancers) in front of the service whose X-Forwarded-For / -Proto are trusted; 0: none.
+    TRUSTED_PROXY_HOPS: int = Field(default=0, ge=0, le=5)
+
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
     SIMULATOR_ENABLED: bool = False
     # Waits on the database. The web processes get sub-second limits from gunicorn.conf.py (the 1-second
@@ -147,6 +161,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("必须是以 http:// 或 https:// 开头的网址")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _message_mode(self) -> Settings:
+        if not self.WECHAT_MESSAGE_MODE:
+            self.WECHAT_MESSAGE_MODE = "safe" if self.APP_ENV == "production" else "compatible"
+        if self.WECHAT_MESSAGE_MODE != "plain" and not self.WECHAT_AES_KEY:
+            raise ValueError(f"WECHAT_MESSAGE_MODE：{self.WECHAT_MESSAGE_MODE} 模式需要设置 WECHAT_AES_KEY"
+                             "（或改为 plain）")
+        return self
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:

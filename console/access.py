@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 
-from flask import Flask, abort
+from flask import Flask, abort, session
 from flask_login import current_user, login_required
 
 from models import StaffRole, StaffUser, db
+from services.admin import staff
 from services.calendar import clock
+
+# The session key holding the id of the login's audit entry (see services.admin.staff).
+LOGIN_ID = "login_id"
 
 ROLE_LABELS = {StaffRole.COORDINATOR: "区级协调员", StaffRole.UNIT: "单位工作人员", StaffRole.AUDITOR: "审计"}
 
@@ -20,11 +25,25 @@ def init_login(app: Flask) -> None:
     login_manager.login_view = "console.login"
     login_manager.login_message = "请先登录。"
     login_manager.session_protection = "strong"
+    # Idle expiry: the signed cookie is re-issued on each request and refused once older than this.
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=app.extensions["settings"].CONSOLE_IDLE_SECONDS)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
 
     @login_manager.user_loader
     def _load(user_id: str) -> StaffUser | None:
         user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        login_id = session.get(LOGIN_ID)
+        if not isinstance(login_id, int) or staff.session_revoked(db.session, user.id, login_id):
+            return None
+        return user
+
+
+def anchor_session(login_id: int) -> None:
+    """Tie the session just logged in to its login entry, and make it expire when idle."""
+    session[LOGIN_ID] = login_id
+    session.permanent = True
 
 
 def roles_required(*roles: StaffRole) -> Callable:

@@ -41,6 +41,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+
 @dataclass
 class Stack:
     """Every process of a running service, and how to reach it."""

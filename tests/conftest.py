@@ -128,9 +128,10 @@ class WeChat:
         self.mode = mode
         self.crypto = WeChatCrypto(TEST_TOKEN, TEST_AES_KEY, TEST_APPID)
 
-    def post_xml(self, xml: str, mode: str | None = None, timestamp: str = "1409735669", nonce: str = "1320562132"):
-        """Post ``xml``; returns the raw Flask response."""
+    def post_xml(self, xml: str, mode: str | None = None, timestamp: str | None = None, nonce: str | None = None):
+        """Post ``xml`` signed now (service clock) with a fresh nonce unless given; the raw Flask response."""
         mode = mode or self.mode
+        timestamp, nonce = timestamp or wx.fresh_timestamp(), nonce or wx.fresh_nonce()
         query = wx.signed_query(TEST_TOKEN, timestamp, nonce)
         body = xml
         if mode in ("safe", "compat"):

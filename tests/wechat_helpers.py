@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from xml.sax.saxutils import escape
 
@@ -31,8 +32,22 @@ def message_xml(openid: str, msg_type: str, account: str = "gh_demo", create_tim
     return "<xml>" + "".join(parts) + "</xml>"
 
 
-def signed_query(token: str, timestamp: str = "1409735669", nonce: str = "1320562132") -> dict[str, str]:
-    """The URL parameters WeChat adds to every push."""
+def fresh_timestamp() -> str:
+    """Now on the service clock (tests freeze it), as WeChat's ``timestamp`` parameter."""
+    from services.calendar import clock
+
+    return str(int(clock.now().timestamp()))
+
+
+def fresh_nonce() -> str:
+    """A new nonce, as WeChat sends with every push."""
+    return str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
+
+
+def signed_query(token: str, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+    """The URL parameters WeChat adds to every push (a fresh timestamp and nonce unless given)."""
+    timestamp = timestamp or fresh_timestamp()
+    nonce = nonce or fresh_nonce()
     return {"signature": url_signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
 

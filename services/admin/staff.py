@@ -1,4 +1,10 @@
-"""Staff accounts: creation and password checks (scrypt hashes from Werkzeug)."""
+"""Staff accounts: creation, password checks (scrypt hashes from Werkzeug) and console sessions.
+
+A console session is anchored to the audit entry of its login. Logging out,
+changing the password and deactivating the account write a revoking audit entry
+for the account, and every session whose login came before it ends: the check
+runs on each request, so a cookie saved before logout opens nothing afterwards.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,13 @@ import datetime as dt
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import StaffRole, StaffUser, Unit
+from models import AuditLog, StaffRole, StaffUser, Unit
+from services.admin import audit
 
 ROLE_LABELS = {StaffRole.COORDINATOR: "区级协调员", StaffRole.UNIT: "单位工作人员", StaffRole.AUDITOR: "审计"}
 MIN_PASSWORD = 8
+# Audit actions that end every session of the account they name.
+REVOKING_ACTIONS = ("logout", "password_changed", "deactivated")
 
 
 class StaffError(ValueError):
@@ -21,8 +30,7 @@ def create_user(session, username: str, role: str, password: str, unit_name: str
                 display_name: str, now: dt.datetime) -> StaffUser:
     """Create an account; unit staff must name an existing unit."""
     role_enum = StaffRole(role)
-    if len(password) < MIN_PASSWORD:
-        raise StaffError(f"密码至少 {MIN_PASSWORD} 位")
+    check_password(password, username)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise StaffError(f"账号 {username} 已存在")
     unit = None
@@ -45,3 +53,49 @@ def create_user(session, username: str, role: str, password: str, unit_name: str
 def verify_password(user: StaffUser, password: str) -> bool:
     """Whether ``password`` is the user's."""
     return check_password_hash(user.password_hash, password)
+
+
+def start_session(session, user: StaffUser, now: dt.datetime, ip: str = "") -> int:
+    """Record a login (audit entry, committed); its id anchors the new console session."""
+    user.last_login_at = now
+    entry = audit.record(session, now, "login", actor=user, obj=user, ip=ip)
+    session.commit()
+    return entry.id
+
+
+def session_revoked(session, user_id: int, login_id: int | None) -> bool:
+    """Whether the session anchored at ``login_id`` was ended (logout, new password, deactivation) since."""
+    if login_id is None:
+        return True
+    revoked = session.scalar(
+        select(AuditLog.id).where(
+            AuditLog.id > login_id, AuditLog.object_type == "staffuser", AuditLog.object_id == str(user_id),
+            AuditLog.action.in_(REVOKING_ACTIONS),
+        ).limit(1)
+    )
+    return revoked is not None
+
+
+def end_sessions(session, user: StaffUser, now: dt.datetime, ip: str = "", action: str = "logout", actor=None) -> None:
+    """End every console session of ``user`` (committed)."""
+    audit.record(session, now, action, actor=actor or user, obj=user, ip=ip)
+    session.commit()
+
+
+def change_password(session, user: StaffUser, password: str, now: dt.datetime, actor=None, ip: str = "") -> None:
+    """Set a new password; every session of the account ends."""
+    check_password(password, user.username)
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    end_sessions(session, user, now, ip=ip, action="password_changed", actor=actor)
+
+
+def deactivate(session, user: StaffUser, now: dt.datetime, actor=None, ip: str = "") -> None:
+    """Deactivate the account; every session of it ends."""
+    user.active = False
+    end_sessions(session, user, now, ip=ip, action="deactivated", actor=actor)
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Raise :class:`StaffError` for a password that is too short."""
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"密码至少 {MIN_PASSWORD} 位")

@@ -15,7 +15,6 @@ import psutil
 import pytest
 import requests
 
-from bot import dedup
 from handlers import texts
 from tests import wechat_helpers as wx
 from tests.reliability.web_processes import Gunicorn, flask, service_env
