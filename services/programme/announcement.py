@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from models import Event, EventStatus
+from models import Event, EventMode, EventStatus
 from services.messaging import wording
 from services.programme import events, links
 from services.programme.events import Window, WindowState
 
 PLACE_TBD = "地点待定（以入选通知为准）"
+PLACE_ONLINE = "线上直播"
 AGENDA_TBD = "议程将于活动前公布。"
 ONLINE_HOW_TBD = "通过本公众号观看直播，并可在公众号留言。"
 LIVESTREAM_TBD = "将于活动开始前在本公众号公布"
@@ -110,6 +111,14 @@ def window_text(window: Window) -> str:
     return WINDOW_LABELS[window.state.value]
 
 
+def place_of(event: Event) -> str:
+    """Where the event happens: its place, "online" for an online-only event, else to be announced."""
+    if event.place:
+        return event.place
+    # An online-only event has no venue to announce: "to be confirmed in the selection notice" misleads.
+    return PLACE_ONLINE if event.mode == EventMode.ONLINE else PLACE_TBD
+
+
 def compose(event: Event, now: dt.datetime, base_url: str, *, as_published: bool = False) -> Announcement:
     """The announcement of ``event`` at ``now``; ``as_published`` previews a draft as citizens will see it."""
     window = events.application_window(event, now, as_published=as_published)
@@ -118,7 +127,7 @@ def compose(event: Event, now: dt.datetime, base_url: str, *, as_published: bool
     return Announcement(
         title=event.title, kind=wording.KIND_LABELS[event.kind.value], mode=wording.MODE_LABELS[event.mode.value],
         time=wording.time_range(event.starts_at, event.ends_at), duration=wording.duration(event.duration_minutes),
-        place=event.place or PLACE_TBD, hosts=hosts, topic=event.topic.name if event.topic else "",
+        place=place_of(event), hosts=hosts, topic=event.topic.name if event.topic else "",
         cancelled_reason=(event.cancel_reason or NO_REASON_GIVEN) if cancelled else None,
         summary=event.summary or "", agenda=event.agenda or AGENDA_TBD,
         livestreamed=event.is_livestreamed, online_how=event.online_participation or ONLINE_HOW_TBD,
