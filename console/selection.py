@@ -67,18 +67,20 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
     run = selection.latest_run(db.session, event.id)
     pool = selection.pool_of(db.session, event.id)
     seats = selection.seats_to_draw(db.session, event)
+    adjustments: list[str] = []
     if rows is None:
         previous = run.quotas if run is not None and run.status != SelectionStatus.CONFIRMED else None
         base = previous if previous and previous.get("category") else selection.default_quotas(seats)
         rows = _category_rows(pool, base)
-        problems = selection.check_feasibility(pool, {"category": {r["value"]: [r["min"], r["max"]] for r in rows}},
-                                               seats)
+        table = {"category": {r["value"]: [r["min"], r["max"]] for r in rows}}
+        problems = selection.check_feasibility(pool, table, seats)
+        adjustments = [] if problems else selection.quota_adjustments(pool, table, seats)
     result = (run.result or {}) if run is not None else {}
     people = _people([*result.get("selected", []), *result.get("waitlist", []), *result.get("invited", [])])
     deadline = deadlines.selection_notice_deadline(event)
     return render_template(
         "console/selection.html", event=event, form=form, confirm_form=ConfirmForm(), run=run, result=result,
-        rows=rows, problems=problems or [], seats=seats,
+        rows=rows, problems=problems or [], adjustments=adjustments, seats=seats,
         pool_size=len(result["pool"]) if run is not None and run.status == SelectionStatus.CONFIRMED else len(pool),
         invited=selection.invitations(db.session, event.id), people=people, deadline=deadline,
         late=clock.today_local() > deadline.day, algorithm_labels=texts.ALGORITHM_LABELS,

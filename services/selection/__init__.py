@@ -33,6 +33,7 @@ from services.selection.runs import (
     normalise_quotas,
     panel_counts,
     pool_of,
+    quota_adjustments,
     run_draw,
     seats_to_draw,
 )
@@ -41,6 +42,6 @@ __all__ = [
     "ACTIVE_RUN", "BASE_QUOTAS", "BASE_SEATS", "DEFAULT_TIME_BUDGET", "PURPOSES", "AlreadyConfirmed",
     "DrawInProgress", "EventNotFound", "InvalidRequest", "RunNotReady", "SelectionError", "check_feasibility",
     "confirm", "create_run", "default_quotas", "engine", "execute_run", "invitations", "latest_run",
-    "normalise_quotas", "panel_counts", "pool_of", "run_draw", "seats_to_draw", "start_draw_in_background",
+    "normalise_quotas", "panel_counts", "pool_of", "quota_adjustments", "run_draw", "seats_to_draw", "start_draw_in_background",
     "texts", "verify", "wait_for_background",
 ]

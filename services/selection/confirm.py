@@ -37,8 +37,11 @@ def verify(session, event_id: int, seed: int) -> tuple[bool, list[str]]:
         differences.append(texts.SEED_DIFFERS.format(stored=run.seed, given=seed))
     stored = run.result
     quotas = {k: v for k, v in run.quotas.items() if k in ("category", "street")}
-    job = {"pool": stored["pool"], "quotas": quotas, "seats": run.seats, "seed": int(seed),
-           "algorithm": run.algorithm_used, "collapse_types": run.quotas.get("collapse_types", True)}
+    # A draw where everyone was selected ran no algorithm: re-run the one requested (it selects everyone too).
+    algorithm = run.algorithm_requested if run.algorithm_used == "everyone" else run.algorithm_used
+    job = {"pool": stored["pool"], "quotas": quotas, "seats": run.seats, "seed": int(seed), "algorithm": algorithm,
+           "collapse_types": run.quotas.get("collapse_types", True),
+           "default_quotas": run.quotas.get("default_quotas", False)}
     try:
         again = selection_process.run(job, VERIFY_BUDGET)
     except EngineError as error:
