@@ -318,3 +318,26 @@ def test_cli_draws_an_undersubscribed_event_with_everyone_selected(app, runner, 
     assert ran.exit_code == 0, ran.output
     assert "说明：报名人数（13 人）不超过待抽取席位（20 个），全体报名者入选，未进行抽签" in ran.output
     assert "入选 13 人，候补 0 人" in ran.output and "每位报名者的最低入选概率：100.00%" in ran.output
+
+
+def test_cli_confirm_applies_the_latest_draw_and_refuses_twice_or_before_a_done_draw(app, runner, session, event):
+    applications = fill(session, event, 40)
+    session.commit()
+    event_id = event.id
+    nothing = runner.invoke(args=["selection", "confirm", str(event_id)])
+    assert nothing.exit_code == 1 and "还没有遴选结果" in nothing.output
+    failed = selection.run_draw(session, event_id, seed=1, quotas={"其他群众": [6, 5]}, now=NOW)
+    session.commit()
+    assert failed.status == SelectionStatus.FAILED
+    refused = runner.invoke(args=["selection", "confirm", str(event_id)])
+    assert refused.exit_code == 1 and "只有已完成的遴选结果可以确认" in refused.output
+    assert runner.invoke(args=["selection", "run", str(event_id), "--seed", "31337"]).exit_code == 0
+    done = runner.invoke(args=["selection", "confirm", str(event_id)])
+    assert done.exit_code == 0, done.output
+    assert "种子 31337" in done.output and "入选 30 人、候补 10 人、未入选 0 人" in done.output
+    session.expire_all()
+    assert Counter(a.status for a in applications) == {ApplicationStatus.SELECTED: 30, ApplicationStatus.WAITLISTED: 10}
+    assert session.get(Event, event_id).selection_seed == 31337
+    assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.subject == f"event:{event_id}")).all()) == 40
+    again = runner.invoke(args=["selection", "confirm", str(event_id)])
+    assert again.exit_code == 1 and "遴选结果已确认" in again.output
