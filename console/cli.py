@@ -130,7 +130,8 @@ def verify_command(event_id: int, seed: int) -> None:
 
 @selection_cli.command("confirm")
 @click.argument("event_id", type=int)
-def confirm_command(event_id: int) -> None:
+@click.option("--reason", default="", help="报名尚未截止时提前确认的理由（记入操作日志）")
+def confirm_command(event_id: int, reason: str) -> None:
     """Confirm the latest finished draw of EVENT_ID: statuses, check-in codes, a notice to every applicant.
 
     The same service as the console's confirm button; refused when the
@@ -152,8 +153,15 @@ def confirm_command(event_id: int) -> None:
     if run is None:
         raise click.ClickException("该活动还没有遴选结果，请先运行 flask selection run")
     now = clock.now()
+    early = selection.closes_applications_early(db.session, event_id, now)
+    # Only a confirmable run needs the reason; otherwise the service's refusal says what is wrong.
+    if early is not None and not reason.strip() and run.status.value == "done":
+        raise click.ClickException(
+            f"报名尚未截止（原定 {clock.local(early):%Y-%m-%d %H:%M} 截止）。确认遴选结果会立即截止报名；"
+            "如确需提前确认，请用 --reason 说明理由。")
     try:
-        selection.confirm(db.session, run.id, None, now, base_url=current_app.extensions["settings"].PUBLIC_BASE_URL)
+        selection.confirm(db.session, run.id, None, now, base_url=current_app.extensions["settings"].PUBLIC_BASE_URL,
+                          early_reason=reason)
     except selection.SelectionError as error:
         db.session.rollback()
         raise click.ClickException(_error_text(error)) from None
@@ -165,3 +173,6 @@ def confirm_command(event_id: int) -> None:
     click.echo(f"已确认活动“{event.title}”（编号 {event.id}）的遴选结果（运行编号 {run.id}，种子 {run.seed}）。")
     click.echo(f"已向报名者发送结果通知：入选 {statuses['selected']} 人、候补 {statuses['waitlisted']} 人、"
                f"未入选 {statuses['not_selected']} 人。")
+    if early is not None:
+        click.echo(f"注意：报名原定于 {clock.local(early):%Y-%m-%d %H:%M} 截止，现已提前截止（理由：{reason or '未填写'}）。")
+    click.echo("遴选已完成，报名已截止，此后的报名者会被告知报名已截止。")

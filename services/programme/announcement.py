@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models import Event, EventMode, EventStatus
+from services.calendar import clock
 from services.messaging import wording
 from services.programme import events, links
 from services.programme.events import Window, WindowState
@@ -32,6 +33,7 @@ WINDOW_OPEN = "报名中（{closes} 截止）"
 WINDOW_NOT_YET = "{opens} 开始报名"
 WINDOW_LABELS = {
     "closed": "报名已截止",
+    "selection_done": "报名已截止（遴选已完成）",
     "started": "活动已开始或已结束",
     "no_applications": "线上直播，无需报名",
     "cancelled": "活动已取消",
@@ -42,6 +44,7 @@ HEAD = "【{title}】\n类型：{kind}\n时间：{time}\n时长：{duration}\n�
 CANCELLED = "【本场活动已取消】{reason}"
 SEATS = "现场名额：{seats} 人（公开遴选）\n报名截止：{deadline}\n报名状态：{window}{selection}"
 SELECTION_DAY = "\n遴选日期：{day}"
+SELECTION_DONE = "\n遴选结果：已于 {day} 确认，结果已通知报名者"
 SEATS_NONE = "参与方式：" + NO_SEATS
 SUMMARY = "简介：{summary}"
 AGENDA = "议程：\n{agenda}"
@@ -75,6 +78,7 @@ class Announcement:
     opens: str
     deadline: str
     selection_day: str
+    selection_done_on: str  # "" until the draw is confirmed
     notice_day: str
     page_url: str
     ics_url: str
@@ -87,6 +91,8 @@ class Announcement:
             blocks.insert(0, CANCELLED.format(reason=self.cancelled_reason))
         if self.takes_applications:
             selection = SELECTION_DAY.format(day=self.selection_day) if self.selection_day else ""
+            if self.selection_done_on:
+                selection = SELECTION_DONE.format(day=self.selection_done_on)
             blocks.append(SEATS.format(seats=self.seats, deadline=self.deadline, window=self.window_text,
                                        selection=selection))
         else:
@@ -137,6 +143,8 @@ def compose(event: Event, now: dt.datetime, base_url: str, *, as_published: bool
         opens=wording.when(window.opens_at) if window.opens_at else "",
         deadline=wording.when(window.closes_at),
         selection_day=wording.day_label(event.selection_planned_on) if event.selection_planned_on else "",
+        selection_done_on=(wording.day_label(clock.local(event.selection_notified_at).date())
+                           if event.selection_notified_at else ""),
         notice_day=wording.day_label(events.notice_deadline(event)),
         page_url=links.page_url(event.id, base_url), ics_url=links.ics_url(event.id, base_url),
     )

@@ -124,3 +124,23 @@ def test_an_undersubscribed_event_is_drawn_with_everyone_selected(app, login_as,
     assert "全体入选（报名人数不超过席位，未抽签）" in page
     with app.app_context():
         assert db.session.get(Event, console_data.event_a_id).seats == 30  # the announcement is unchanged
+
+
+def test_confirming_before_the_deadline_warns_asks_why_and_closes_applications(app, client, login_as, console_data,
+                                                                              make_applicants):
+    make_applicants(console_data.event_a_id, 35)
+    staff = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    staff.post(f"{url}/draw", data=_quota_form({}, seed="11"))
+    run = _run_to_the_end(app, console_data.event_a_id)
+    page = staff.get(url).get_data(as_text=True)
+    assert 'id="closes-early"' in page and "确认遴选结果后报名将立即截止" in page and 'name="early_reason"' in page
+    assert "报名中" in client.get(f"/events/{console_data.event_a_id}").get_data(as_text=True)
+    page = staff.post(f"{url}/confirm", data={"run_id": run.id, "early_reason": "场地临时调整"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "报名已截止，此后不再接受报名" in page and "遴选已完成，报名已截止" in page
+    with app.app_context():
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "selection.confirm"))
+        assert entry.after["early_reason"] == "场地临时调整" and entry.after["closed_applications_early"]
+    public = client.get(f"/events/{console_data.event_a_id}").get_data(as_text=True)
+    assert "报名已截止（遴选已完成）" in public and "报名中" not in public

@@ -332,7 +332,7 @@ def test_cli_confirm_applies_the_latest_draw_and_refuses_twice_or_before_a_done_
     refused = runner.invoke(args=["selection", "confirm", str(event_id)])
     assert refused.exit_code == 1 and "只有已完成的遴选结果可以确认" in refused.output
     assert runner.invoke(args=["selection", "run", str(event_id), "--seed", "31337"]).exit_code == 0
-    done = runner.invoke(args=["selection", "confirm", str(event_id)])
+    done = runner.invoke(args=["selection", "confirm", str(event_id), "--reason", "测试"])
     assert done.exit_code == 0, done.output
     assert "种子 31337" in done.output and "入选 30 人、候补 10 人、未入选 0 人" in done.output
     session.expire_all()
