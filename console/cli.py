@@ -1,6 +1,6 @@
-"""``flask selection run EVENT_ID [--seed N]`` and ``flask selection verify EVENT_ID --seed N``.
+"""``flask selection run EVENT_ID [--seed N]``, ``verify EVENT_ID --seed N`` and ``confirm EVENT_ID``.
 
-Registered by ``bot/commands.py`` as ``console.cli:selection_cli``. Both call
+Registered by ``bot/commands.py`` as ``console.cli:selection_cli``. All call
 :mod:`services.selection`; the words shown here are the operator's view of a run.
 """
 
@@ -75,7 +75,11 @@ def _error_text(error: Exception) -> str:
     if isinstance(error, selection.DrawInProgress):
         return f"该活动已有一次遴选正在进行（运行编号 {error.args[0]}）"
     if isinstance(error, selection.AlreadyConfirmed):
-        return "该活动的遴选结果已确认，不能再次抽签"
+        return "该活动的遴选结果已确认，不能再次抽签或确认"
+    if isinstance(error, selection.RunNotReady):
+        return "该活动最近一次遴选尚未完成（或未成功），只有已完成的遴选结果可以确认"
+    if isinstance(error, selection.EventNotFound):
+        return f"没有编号为 {error.args[0]} 的活动"
     return str(error)
 
 
@@ -122,3 +126,53 @@ def verify_command(event_id: int, seed: int) -> None:
     for difference in differences:
         click.echo(f"  - {difference}")
     raise SystemExit(1)
+
+
+@selection_cli.command("confirm")
+@click.argument("event_id", type=int)
+@click.option("--reason", default="", help="报名尚未截止时提前确认的理由（记入操作日志）")
+def confirm_command(event_id: int, reason: str) -> None:
+    """Confirm the latest finished draw of EVENT_ID: statuses, check-in codes, a notice to every applicant.
+
+    The same service as the console's confirm button; refused when the
+    selection is already confirmed or when the latest draw is not done.
+    """
+    from collections import Counter
+
+    from flask import current_app
+
+    from models import Application, Event, db
+    from services import selection
+    from services.calendar import clock
+    from services.participation import checkin
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise click.ClickException(f"没有编号为 {event_id} 的活动")
+    run = selection.latest_run(db.session, event_id)
+    if run is None:
+        raise click.ClickException("该活动还没有遴选结果，请先运行 flask selection run")
+    now = clock.now()
+    early = selection.closes_applications_early(db.session, event_id, now)
+    # Only a confirmable run needs the reason; otherwise the service's refusal says what is wrong.
+    if early is not None and not reason.strip() and run.status.value == "done":
+        raise click.ClickException(
+            f"报名尚未截止（原定 {clock.local(early):%Y-%m-%d %H:%M} 截止）。确认遴选结果会立即截止报名；"
+            "如确需提前确认，请用 --reason 说明理由。")
+    try:
+        selection.confirm(db.session, run.id, None, now, base_url=current_app.extensions["settings"].PUBLIC_BASE_URL,
+                          early_reason=reason)
+    except selection.SelectionError as error:
+        db.session.rollback()
+        raise click.ClickException(_error_text(error)) from None
+    checkin.ensure_codes(db.session, event_id, None, now)  # invitations get codes too
+    db.session.commit()
+    ids = [row[0] for row in run.result.get("pool", [])]
+    statuses = Counter(a.status.value for a in db.session.scalars(
+        db.select(Application).where(Application.id.in_(ids))))
+    click.echo(f"已确认活动“{event.title}”（编号 {event.id}）的遴选结果（运行编号 {run.id}，种子 {run.seed}）。")
+    click.echo(f"已向报名者发送结果通知：入选 {statuses['selected']} 人、候补 {statuses['waitlisted']} 人、"
+               f"未入选 {statuses['not_selected']} 人。")
+    if early is not None:
+        click.echo(f"注意：报名原定于 {clock.local(early):%Y-%m-%d %H:%M} 截止，现已提前截止（理由：{reason or '未填写'}）。")
+    click.echo("遴选已完成，报名已截止，此后的报名者会被告知报名已截止。")

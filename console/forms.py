@@ -93,7 +93,10 @@ class DrawForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """Confirm the selection and send the notices (CSRF only)."""
+    """Confirm the selection and send the notices; before the deadline, why applications close early."""
+
+    early_reason = TextAreaField("提前确认的理由（报名尚未截止时填写，将记入操作日志）",
+                                 validators=[Optional(), Length(max=500)])
 
 
 class CheckinForm(FlaskForm):

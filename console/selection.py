@@ -67,21 +67,24 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
     run = selection.latest_run(db.session, event.id)
     pool = selection.pool_of(db.session, event.id)
     seats = selection.seats_to_draw(db.session, event)
+    adjustments: list[str] = []
     if rows is None:
         previous = run.quotas if run is not None and run.status != SelectionStatus.CONFIRMED else None
         base = previous if previous and previous.get("category") else selection.default_quotas(seats)
         rows = _category_rows(pool, base)
-        problems = selection.check_feasibility(pool, {"category": {r["value"]: [r["min"], r["max"]] for r in rows}},
-                                               seats)
+        table = {"category": {r["value"]: [r["min"], r["max"]] for r in rows}}
+        problems = selection.check_feasibility(pool, table, seats)
+        adjustments = [] if problems else selection.quota_adjustments(pool, table, seats)
     result = (run.result or {}) if run is not None else {}
     people = _people([*result.get("selected", []), *result.get("waitlist", []), *result.get("invited", [])])
     deadline = deadlines.selection_notice_deadline(event)
     return render_template(
         "console/selection.html", event=event, form=form, confirm_form=ConfirmForm(), run=run, result=result,
-        rows=rows, problems=problems or [], seats=seats,
+        rows=rows, problems=problems or [], adjustments=adjustments, seats=seats,
         pool_size=len(result["pool"]) if run is not None and run.status == SelectionStatus.CONFIRMED else len(pool),
         invited=selection.invitations(db.session, event.id), people=people, deadline=deadline,
         late=clock.today_local() > deadline.day, algorithm_labels=texts.ALGORITHM_LABELS,
+        closes_early=selection.closes_applications_early(db.session, event.id, clock.now()),
         status_labels=texts.STATUS_LABELS, shown_name=shown_name, shown_mobile=shown_mobile,
         running=run is not None and run.status in RUNNING,
     ), status
@@ -163,7 +166,8 @@ def selection_confirm(event_id: int):
     now = clock.now()
     try:
         selection.confirm(db.session, run.id, current_user, now,
-                          base_url=current_app.extensions["settings"].PUBLIC_BASE_URL)
+                          base_url=current_app.extensions["settings"].PUBLIC_BASE_URL,
+                          early_reason=request.form.get("early_reason", "")[:500])
     except selection.SelectionError as error:
         db.session.rollback()
         flash(_error_text(error), "error")
@@ -172,5 +176,5 @@ def selection_confirm(event_id: int):
     db.session.commit()
     statuses = Counter(a.status for a in _people([row[0] for row in run.result.get("pool", [])]).values())
     flash(f"遴选结果已确认，已向报名者发送结果通知：入选 {statuses['selected']} 人、候补 {statuses['waitlisted']} 人、"
-          f"未入选 {statuses['not_selected']} 人。定向邀请人员请电话告知签到码。", "success")
+          f"未入选 {statuses['not_selected']} 人。报名已截止，此后不再接受报名。定向邀请人员请电话告知签到码。", "success")
     return redirect(url_for("console.selection_page", event_id=event.id))

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from models import Event, EventStatus
+from models import Event, EventMode, EventStatus
+from services.calendar import clock
 from services.messaging import wording
 from services.programme import events, links
 from services.programme.events import Window, WindowState
 
 PLACE_TBD = "地点待定（以入选通知为准）"
+PLACE_ONLINE = "线上直播"
 AGENDA_TBD = "议程将于活动前公布。"
 ONLINE_HOW_TBD = "通过本公众号观看直播，并可在公众号留言。"
 LIVESTREAM_TBD = "将于活动开始前在本公众号公布"
@@ -31,6 +33,7 @@ WINDOW_OPEN = "报名中（{closes} 截止）"
 WINDOW_NOT_YET = "{opens} 开始报名"
 WINDOW_LABELS = {
     "closed": "报名已截止",
+    "selection_done": "报名已截止（遴选已完成）",
     "started": "活动已开始或已结束",
     "no_applications": "线上直播，无需报名",
     "cancelled": "活动已取消",
@@ -41,6 +44,7 @@ HEAD = "【{title}】\n类型：{kind}\n时间：{time}\n时长：{duration}\n�
 CANCELLED = "【本场活动已取消】{reason}"
 SEATS = "现场名额：{seats} 人（公开遴选）\n报名截止：{deadline}\n报名状态：{window}{selection}"
 SELECTION_DAY = "\n遴选日期：{day}"
+SELECTION_DONE = "\n遴选结果：已于 {day} 确认，结果已通知报名者"
 SEATS_NONE = "参与方式：" + NO_SEATS
 SUMMARY = "简介：{summary}"
 AGENDA = "议程：\n{agenda}"
@@ -74,6 +78,7 @@ class Announcement:
     opens: str
     deadline: str
     selection_day: str
+    selection_done_on: str  # "" until the draw is confirmed
     notice_day: str
     page_url: str
     ics_url: str
@@ -86,6 +91,8 @@ class Announcement:
             blocks.insert(0, CANCELLED.format(reason=self.cancelled_reason))
         if self.takes_applications:
             selection = SELECTION_DAY.format(day=self.selection_day) if self.selection_day else ""
+            if self.selection_done_on:
+                selection = SELECTION_DONE.format(day=self.selection_done_on)
             blocks.append(SEATS.format(seats=self.seats, deadline=self.deadline, window=self.window_text,
                                        selection=selection))
         else:
@@ -110,6 +117,14 @@ def window_text(window: Window) -> str:
     return WINDOW_LABELS[window.state.value]
 
 
+def place_of(event: Event) -> str:
+    """Where the event happens: its place, "online" for an online-only event, else to be announced."""
+    if event.place:
+        return event.place
+    # An online-only event has no venue to announce: "to be confirmed in the selection notice" misleads.
+    return PLACE_ONLINE if event.mode == EventMode.ONLINE else PLACE_TBD
+
+
 def compose(event: Event, now: dt.datetime, base_url: str, *, as_published: bool = False) -> Announcement:
     """The announcement of ``event`` at ``now``; ``as_published`` previews a draft as citizens will see it."""
     window = events.application_window(event, now, as_published=as_published)
@@ -118,7 +133,7 @@ def compose(event: Event, now: dt.datetime, base_url: str, *, as_published: bool
     return Announcement(
         title=event.title, kind=wording.KIND_LABELS[event.kind.value], mode=wording.MODE_LABELS[event.mode.value],
         time=wording.time_range(event.starts_at, event.ends_at), duration=wording.duration(event.duration_minutes),
-        place=event.place or PLACE_TBD, hosts=hosts, topic=event.topic.name if event.topic else "",
+        place=place_of(event), hosts=hosts, topic=event.topic.name if event.topic else "",
         cancelled_reason=(event.cancel_reason or NO_REASON_GIVEN) if cancelled else None,
         summary=event.summary or "", agenda=event.agenda or AGENDA_TBD,
         livestreamed=event.is_livestreamed, online_how=event.online_participation or ONLINE_HOW_TBD,
@@ -128,6 +143,8 @@ def compose(event: Event, now: dt.datetime, base_url: str, *, as_published: bool
         opens=wording.when(window.opens_at) if window.opens_at else "",
         deadline=wording.when(window.closes_at),
         selection_day=wording.day_label(event.selection_planned_on) if event.selection_planned_on else "",
+        selection_done_on=(wording.day_label(clock.local(event.selection_notified_at).date())
+                           if event.selection_notified_at else ""),
         notice_day=wording.day_label(events.notice_deadline(event)),
         page_url=links.page_url(event.id, base_url), ics_url=links.ics_url(event.id, base_url),
     )

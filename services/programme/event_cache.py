@@ -95,6 +95,7 @@ class CachedEvent:
     apply_opens_at: dt.datetime | None
     apply_closes_at: dt.datetime | None
     selection_planned_on: dt.date | None
+    selection_notified_at: dt.datetime | None  # set when the draw is confirmed: applications close
     cancel_reason: str
     takes_applications: bool
     unit: CachedUnit
@@ -220,6 +221,7 @@ def _cached(row: Event, unit: CachedUnit, topic: CachedTopic | None) -> CachedEv
         online_participation=row.online_participation, livestream_url=row.livestream_url,
         co_hosts=row.co_hosts, topic_id=row.topic_id, seats=row.seats, apply_opens_at=row.apply_opens_at,
         apply_closes_at=row.apply_closes_at, selection_planned_on=row.selection_planned_on,
+        selection_notified_at=row.selection_notified_at,
         cancel_reason=row.cancel_reason, takes_applications=row.takes_applications, unit=unit,
         ends_at=row.ends_at, topic=topic,
     )

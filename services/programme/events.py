@@ -35,6 +35,7 @@ class WindowState(enum.StrEnum):
     OPEN = "open"
     NOT_YET = "not_yet"  # opens later
     CLOSED = "closed"  # the deadline has passed
+    SELECTION_DONE = "selection_done"  # the draw is confirmed: applications closed then, whatever the deadline
     STARTED = "started"  # the event has begun or is over
     NO_APPLICATIONS = "no_applications"  # online only: nobody needs to apply
     CANCELLED = "cancelled"
@@ -66,6 +67,9 @@ def application_window(event: Event, now: dt.datetime, *, as_published: bool = F
         return window(WindowState.NOT_PUBLISHED)
     if not event.takes_applications:
         return window(WindowState.NO_APPLICATIONS)
+    if event.selection_notified_at is not None:
+        # Confirming the draw closes applications: a later applicant could never be drawn.
+        return Window(WindowState.SELECTION_DONE, event.apply_opens_at, min(closes, event.selection_notified_at))
     if event.apply_opens_at is not None and now < event.apply_opens_at:
         return window(WindowState.NOT_YET)
     if now >= closes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from services.selection import engine, texts
 from services.selection.background import start_draw_in_background
 from services.selection.background import wait as wait_for_background
-from services.selection.confirm import confirm, verify
+from services.selection.confirm import closes_applications_early, confirm, verify
 from services.selection.runs import (
     ACTIVE_RUN,
     BASE_QUOTAS,
@@ -33,6 +33,7 @@ from services.selection.runs import (
     normalise_quotas,
     panel_counts,
     pool_of,
+    quota_adjustments,
     run_draw,
     seats_to_draw,
 )
@@ -40,7 +41,8 @@ from services.selection.runs import (
 __all__ = [
     "ACTIVE_RUN", "BASE_QUOTAS", "BASE_SEATS", "DEFAULT_TIME_BUDGET", "PURPOSES", "AlreadyConfirmed",
     "DrawInProgress", "EventNotFound", "InvalidRequest", "RunNotReady", "SelectionError", "check_feasibility",
+    "closes_applications_early",
     "confirm", "create_run", "default_quotas", "engine", "execute_run", "invitations", "latest_run",
-    "normalise_quotas", "panel_counts", "pool_of", "run_draw", "seats_to_draw", "start_draw_in_background",
+    "normalise_quotas", "panel_counts", "pool_of", "quota_adjustments", "run_draw", "seats_to_draw", "start_draw_in_background",
     "texts", "verify", "wait_for_background",
 ]

@@ -13,7 +13,7 @@ from models import Application, ApplicationStatus, Event, SelectionRun, Selectio
 from services.admin import audit
 from services.messaging import outbox, wording
 from services.participation.checkin_codes import assign_checkin_code
-from services.programme import links
+from services.programme import events, links
 from services.selection import process as selection_process
 from services.selection import texts
 from services.selection.engine import EngineError
@@ -37,8 +37,11 @@ def verify(session, event_id: int, seed: int) -> tuple[bool, list[str]]:
         differences.append(texts.SEED_DIFFERS.format(stored=run.seed, given=seed))
     stored = run.result
     quotas = {k: v for k, v in run.quotas.items() if k in ("category", "street")}
-    job = {"pool": stored["pool"], "quotas": quotas, "seats": run.seats, "seed": int(seed),
-           "algorithm": run.algorithm_used, "collapse_types": run.quotas.get("collapse_types", True)}
+    # A draw where everyone was selected ran no algorithm: re-run the one requested (it selects everyone too).
+    algorithm = run.algorithm_requested if run.algorithm_used == "everyone" else run.algorithm_used
+    job = {"pool": stored["pool"], "quotas": quotas, "seats": run.seats, "seed": int(seed), "algorithm": algorithm,
+           "collapse_types": run.quotas.get("collapse_types", True),
+           "default_quotas": run.quotas.get("default_quotas", False)}
     try:
         again = selection_process.run(job, VERIFY_BUDGET)
     except EngineError as error:
@@ -82,12 +85,30 @@ def _pool_changes(session, pool: list) -> list[str]:
     return changes
 
 
-def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None = None) -> SelectionRun:
+def closes_applications_early(session, event_id: int, now: dt.datetime) -> dt.datetime | None:
+    """The application deadline that confirming the event's draw now would cut short, else None.
+
+    Confirming closes applications (see ``services.programme.events.application_window``):
+    staff are told so, and asked why, while applications are still open or yet to open.
+    """
+    event = session.get(Event, event_id)
+    if event is None or event.selection_notified_at is not None:
+        return None
+    window = events.application_window(event, now)
+    if window.state in (events.WindowState.OPEN, events.WindowState.NOT_YET):
+        return window.closes_at
+    return None
+
+
+def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None = None, *,
+            early_reason: str | None = None) -> SelectionRun:
     """Apply a finished draw: selected (with check-in codes), waitlisted (ranked), not selected.
 
     Applications cancelled since the draw are left alone (a freed seat goes to
     the waiting list through :mod:`services.participation.waitlist`). Queues one notice per
-    applicant and publishes the seed on the event. Not committed here.
+    applicant and publishes the seed on the event. Confirming closes the
+    event's applications; when that is before the deadline, ``early_reason``
+    (why staff did not wait) goes into the audit log. Not committed here.
     """
 
     run = session.get(SelectionRun, run_id)
@@ -99,6 +120,7 @@ def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None 
                                                     SelectionRun.status == SelectionStatus.CONFIRMED)):
         raise AlreadyConfirmed(run.event_id)
     event = session.get(Event, run.event_id)
+    cut_short = closes_applications_early(session, event.id, now)
     ids = [row[0] for row in run.result["pool"]]
     open_apps = {a.id: a for a in session.scalars(select(Application).where(
         Application.id.in_(ids), Application.status == ApplicationStatus.APPLIED))}
@@ -128,7 +150,9 @@ def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None 
     run.confirmed_by_id = getattr(staff, "id", None)
     event.selection_seed, event.selection_notified_at, event.updated_at = run.seed, now, now
     audit.record(session, now, "selection.confirm", actor=staff, obj=run,
-                 after={"event_id": event.id, "seed": run.seed, "algorithm": run.algorithm_used, **outcome})
+                 after={"event_id": event.id, "seed": run.seed, "algorithm": run.algorithm_used, **outcome,
+                        "closed_applications_early": cut_short.isoformat() if cut_short else None,
+                        "early_reason": (early_reason or "").strip() or None})
     return run
 
 

@@ -83,6 +83,51 @@ def resolve_features(quotas: dict, pool: list, seats: int) -> Features:
     return features
 
 
+def adjust_to_pool(pool: list, features: Features, seats: int, *,
+                   default_quotas: bool = False) -> tuple[Features, list[str]]:
+    """The quotas as they can apply to this pool, and a note per change (Chinese).
+
+    - A minimum above the number who applied drops to that number: a category
+      (or street) with too few applicants is drawn in full rather than making
+      the event undrawable.
+    - With the default quota table (not one staff typed), maxima too low to fill
+      the seats are raised to the applicant counts: the defaults are a guide to
+      the programme's mix, never a reason to leave seats empty.
+    """
+    notes: list[str] = []
+    adjusted: Features = {}
+    for name, values in features.items():
+        column = FEATURES.index(name) + 1
+        counts = Counter(row[column] for row in pool)
+        table = dict(values)
+        for value, (lo, hi) in values.items():
+            if counts[value] < lo <= hi:
+                table[value] = (counts[value], hi)
+                notes.append(texts.MIN_LOWERED.format(value=value, old=lo, count=counts[value]))
+        reachable = sum(min(hi, counts[value]) for value, (_, hi) in table.items())
+        if default_quotas and reachable < seats <= len(pool):
+            for value, (lo, hi) in sorted(table.items()):
+                if hi < counts[value]:
+                    table[value] = (lo, counts[value])
+                    notes.append(texts.MAX_RAISED.format(value=value, old=hi, new=counts[value]))
+        adjusted[name] = table
+    return adjusted, notes
+
+
+def everyone(pool: list, features: Features, seats: int) -> Features | None:
+    """When no more applied than there are seats: the quotas every-one-selected meets, else None."""
+    if not pool or len(pool) > seats:
+        return None
+    if any(lo > hi for values in features.values() for lo, hi in values.values()):
+        return None  # a typing mistake in the table is still pointed out
+    used: Features = {}
+    for name, values in features.items():
+        column = FEATURES.index(name) + 1
+        counts = Counter(row[column] for row in pool)
+        used[name] = {value: (min(lo, counts[value]), max(hi, counts[value])) for value, (lo, hi) in values.items()}
+    return used
+
+
 def problems(pool: list, features: Features, seats: int) -> list[str]:
     """Why no panel can meet the quotas, in Chinese (empty when none is found this way).
 
@@ -92,7 +137,7 @@ def problems(pool: list, features: Features, seats: int) -> list[str]:
     found: list[str] = []
     if seats <= 0:
         return [texts.NO_SEATS_PLAIN]
-    if len(pool) < seats:
+    if not pool:
         found.append(texts.TOO_FEW_APPLICANTS.format(seats=seats, count=len(pool)))
     for name, values in features.items():
         column = FEATURES.index(name) + 1
@@ -185,6 +230,14 @@ def compute(job: dict, emit: Emit) -> dict:
     pool = [tuple(row) for row in job["pool"]]
     emit(0.05, texts.STAGE_PREPARE)
     features = resolve_features(job["quotas"], pool, seats)
+    features, adjusted = adjust_to_pool(pool, features, seats, default_quotas=job.get("default_quotas", False))
+    all_in = everyone(pool, features, seats)
+    if all_in is not None and seats > 0:
+        # No lottery: every applicant gets a seat, whatever the maxima say.
+        return {"selected": sorted(row[0] for row in pool), "waitlist": [], "algorithm_used": "everyone",
+                "notes": [texts.EVERYONE_SELECTED.format(count=len(pool), seats=seats), *adjusted],
+                "features_used": {name: {v: list(mm) for v, mm in values.items()} for name, values in all_in.items()},
+                "min_probability": 1.0, "types": 0}
     found = problems(pool, features, seats)
     if found:
         raise EngineError(found)
@@ -192,6 +245,7 @@ def compute(job: dict, emit: Emit) -> dict:
     types = group_types(pool, features)
     emit(0.1, texts.STAGE_FEASIBLE)
     features, notes = selection_types.ensure_feasible(types, features, seats)
+    notes = [*adjusted, *notes]
     if algorithm == "maximin" and job.get("collapse_types", True):
         counts, min_probability = selection_types.maximin(types, features, seats, emit)
         emit(0.92, texts.STAGE_DRAW)

@@ -26,7 +26,7 @@ from services.admin import audit
 from services.participation.applications import CATEGORIES
 from services.selection import process as selection_process
 from services.selection import texts
-from services.selection.engine import ALGORITHMS, EngineError, problems, resolve_features
+from services.selection.engine import ALGORITHMS, EngineError, adjust_to_pool, everyone, problems, resolve_features
 
 Progress = Callable[[float, str], None]
 DEFAULT_TIME_BUDGET = 45.0
@@ -114,7 +114,33 @@ def check_feasibility(applicants, quotas: dict, seats: int) -> list[str]:
     """
     pool = [_row(a) for a in applicants]
     quotas = normalise_quotas(quotas, seats)
-    return problems(pool, resolve_features(quotas, pool, seats), seats)
+    return _problems(pool, quotas, seats, is_default(quotas, seats))
+
+
+def quota_adjustments(applicants, quotas: dict, seats: int) -> list[str]:
+    """How the draw will adapt these quotas to these applicants (Chinese notes; [] when it will not)."""
+    pool = [_row(a) for a in applicants]
+    quotas = normalise_quotas(quotas, seats)
+    features = resolve_features(quotas, pool, seats)
+    features, notes = adjust_to_pool(pool, features, seats, default_quotas=is_default(quotas, seats))
+    if everyone(pool, features, seats) is not None and seats > 0:
+        return [texts.EVERYONE_SELECTED.format(count=len(pool), seats=seats), *notes]
+    return notes
+
+
+def is_default(quotas: dict, seats: int) -> bool:
+    """True when the category table is the programme's default for ``seats`` (maxima may then be raised)."""
+    return quotas.get("category") == default_quotas(seats)["category"]
+
+
+def _problems(pool: list, quotas: dict, seats: int, default: bool) -> list[str]:
+    """What stops the draw once the quotas are adapted to the pool (as the engine adapts them)."""
+    quotas = {k: v for k, v in quotas.items() if k in ("category", "street")}
+    features = resolve_features(quotas, pool, seats)
+    features, _notes = adjust_to_pool(pool, features, seats, default_quotas=default)
+    if seats > 0 and everyone(pool, features, seats) is not None:
+        return []
+    return problems(pool, features, seats)
 
 
 def _row(applicant) -> list:
@@ -171,10 +197,11 @@ def create_run(session, event_id: int, now: dt.datetime, *, seed: int | None = N
         raise InvalidRequest("种子应为 1 至 2147483647 之间的整数")
     _refuse_concurrent(session, event_id, now)
     seats = seats_to_draw(session, event)
+    table = normalise_quotas(quotas, seats)
     run = SelectionRun(
         event_id=event_id, seed=int(seed) if seed is not None else new_seed(), algorithm_requested=algorithm,
         status=SelectionStatus.QUEUED, seats=seats, time_budget=time_budget,
-        quotas={**normalise_quotas(quotas, seats), "collapse_types": collapse_types},
+        quotas={**table, "collapse_types": collapse_types, "default_quotas": is_default(table, seats)},
         created_by_id=getattr(staff, "id", staff if isinstance(staff, int) else None),
         message=texts.STATUS_LABELS["queued"], created_at=now,
     )
@@ -214,7 +241,7 @@ def execute_run(session, run: SelectionRun, now: dt.datetime, progress: Progress
     run.status, run.started_at = SelectionStatus.RUNNING, now
     pool = pool_of(session, run.event_id)
     quotas = {k: v for k, v in run.quotas.items() if k in ("category", "street")}
-    found = problems(pool, resolve_features(quotas, pool, run.seats), run.seats)
+    found = _problems(pool, quotas, run.seats, run.quotas.get("default_quotas", False))
     invited = invitations(session, run.event_id)
     if run.seats <= 0:
         event = session.get(Event, run.event_id)
@@ -222,7 +249,8 @@ def execute_run(session, run: SelectionRun, now: dt.datetime, progress: Progress
     if found:
         return _fail(run, found, now, pool)
     job = {"pool": pool, "quotas": quotas, "seats": run.seats, "seed": run.seed,
-           "algorithm": run.algorithm_requested, "collapse_types": run.quotas.get("collapse_types", True)}
+           "algorithm": run.algorithm_requested, "collapse_types": run.quotas.get("collapse_types", True),
+           "default_quotas": run.quotas.get("default_quotas", False)}
     try:
         outcome = selection_process.run(job, run.time_budget, report)
     except EngineError as error:

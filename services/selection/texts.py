@@ -6,7 +6,7 @@ Kept apart from the logic so that the words can be reviewed (and changed) in one
 from __future__ import annotations
 
 FEATURE_LABELS = {"category": "类别", "street": "街镇"}
-ALGORITHM_LABELS = {"maximin": "最大最小公平算法（maximin）", "nash": "纳什公平算法（nash）", "legacy": "传统分层抽签（legacy）"}
+ALGORITHM_LABELS = {"everyone": "全体入选（报名人数不超过席位，未抽签）", "maximin": "最大最小公平算法（maximin）", "nash": "纳什公平算法（nash）", "legacy": "传统分层抽签（legacy）"}
 STATUS_LABELS = {"queued": "排队中", "running": "抽取中", "done": "已完成", "failed": "失败", "confirmed": "已确认"}
 
 # -- problems found before the solver runs (check_feasibility) ------------------------------
@@ -24,6 +24,9 @@ LEXIMIN_UNAVAILABLE = "leximin 算法需要商业求解器 Gurobi，本系统未
 RELAXED = "配额无法同时满足，已按最小调整自动放宽："
 RELAXED_MIN = "“{value}”下限由 {old} 调整为 {new}"
 RELAXED_MAX = "“{value}”上限由 {old} 调整为 {new}"
+EVERYONE_SELECTED = "报名人数（{count} 人）不超过待抽取席位（{seats} 个），全体报名者入选，未进行抽签"
+MIN_LOWERED = "“{value}”只有 {count} 人报名，下限由 {old} 调整为 {count}"
+MAX_RAISED = "按默认配额无法抽满席位，“{value}”上限由 {old} 调整为 {new}"
 FELL_BACK = "公平算法在 {budget:g} 秒内未完成，已改用传统分层抽签（legacy）；结果同样可用同一种子复现"
 FAILED_PRIMARY = "公平算法出错（{error}），已改用传统分层抽签（legacy）"
 INFEASIBLE_AFTER_RELAX = "配额无法满足，且无法自动放宽，请调整配额"

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from models import Application, ApplicationStatus, AuditLog, OutboxMessage, SelectionRun, db
+from models import Application, ApplicationStatus, AuditLog, Event, OutboxMessage, SelectionRun, db
 from services import selection
 from services.calendar import clock
 from services.programme import event_admin
@@ -45,17 +45,19 @@ def test_page_shows_seats_minus_invitations_and_default_quotas(app, login_as, co
     page = login_as("unit_a").get(f"/console/events/{console_data.event_a_id}/selection").get_data(as_text=True)
     assert '<div class="num">28</div><div>本次待抽取</div>' in page
     assert 'name="min-0" value="2"' in page  # 人大代表: 3 of 30 seats, scaled to 28 and rounded down
-    assert "需要抽取 28 人，但只有 12 人报名" in page  # explained before anyone presses the button
+    # Fewer applicants than seats: explained before anyone presses the button, and nothing to fix.
+    assert "报名人数（12 人）不超过待抽取席位（28 个），全体报名者入选，未进行抽签" in page
+    assert "按当前配额无法完成遴选" not in page
 
 
 def test_impossible_quotas_are_explained_and_kept(login_as, console_data, make_applicants):
     make_applicants(console_data.event_a_id, 40)
     client = login_as("unit_a")
     response = client.post(f"/console/events/{console_data.event_a_id}/selection/draw",
-                           data=_quota_form({4: (9, 9)}, seed="123"))
+                           data=_quota_form({4: (5, 3)}, seed="123"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "“媒体记者”至少需要 9 人，但只有 6 人报名" in page
-    assert 'name="min-4" value="9"' in page and 'value="123"' in page
+    assert response.status_code == 400 and "“媒体记者”的下限 5 大于上限 3" in page
+    assert 'name="min-4" value="5"' in page and 'value="123"' in page
     response = client.post(f"/console/events/{console_data.event_a_id}/selection/draw", data=_quota_form({0: (-1, 3)}))
     assert response.status_code == 400 and "应为不小于 0 的整数" in response.get_data(as_text=True)
 
@@ -105,3 +107,40 @@ def test_auditor_sees_the_result_without_forms(app, login_as, console_data, make
     page = login_as("auditor").get(f"/console/events/{console_data.event_a_id}/selection").get_data(as_text=True)
     assert "遴选结果" in page and "确认并发送通知" not in page and "开始遴选</button>" not in page
     assert "138****" in page
+
+
+def test_an_undersubscribed_event_is_drawn_with_everyone_selected(app, login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 13)
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    assert "全体报名者入选" in client.get(url).get_data(as_text=True)
+    response = client.post(f"{url}/draw", data=_quota_form({0: (3, 6), 4: (2, 4)}, seed="55"))
+    assert response.status_code == 302
+    run = _run_to_the_end(app, console_data.event_a_id)
+    assert run.status.value == "done" and len(run.result["selected"]) == 13
+    page = client.get(url).get_data(as_text=True)
+    assert "入选名单（13 人）" in page and "无候补人员" in page
+    assert "报名人数（13 人）不超过待抽取席位（30 个），全体报名者入选，未进行抽签" in page
+    assert "全体入选（报名人数不超过席位，未抽签）" in page
+    with app.app_context():
+        assert db.session.get(Event, console_data.event_a_id).seats == 30  # the announcement is unchanged
+
+
+def test_confirming_before_the_deadline_warns_asks_why_and_closes_applications(app, client, login_as, console_data,
+                                                                              make_applicants):
+    make_applicants(console_data.event_a_id, 35)
+    staff = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    staff.post(f"{url}/draw", data=_quota_form({}, seed="11"))
+    run = _run_to_the_end(app, console_data.event_a_id)
+    page = staff.get(url).get_data(as_text=True)
+    assert 'id="closes-early"' in page and "确认遴选结果后报名将立即截止" in page and 'name="early_reason"' in page
+    assert "报名中" in client.get(f"/events/{console_data.event_a_id}").get_data(as_text=True)
+    page = staff.post(f"{url}/confirm", data={"run_id": run.id, "early_reason": "场地临时调整"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "报名已截止，此后不再接受报名" in page and "遴选已完成，报名已截止" in page
+    with app.app_context():
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "selection.confirm"))
+        assert entry.after["early_reason"] == "场地临时调整" and entry.after["closed_applications_early"]
+    public = client.get(f"/events/{console_data.event_a_id}").get_data(as_text=True)
+    assert "报名已截止（遴选已完成）" in public and "报名中" not in public

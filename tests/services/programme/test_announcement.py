@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app import demo
-from models import Event, EventStatus, db
+from models import Event, EventMode, EventStatus, db
 from services.calendar import clock
 from services.programme import announcement
 from tests.conftest import WeChat
@@ -71,3 +71,16 @@ def test_a_cancelled_event_leads_with_the_reason(app, ids):
         assert paragraphs[0] == "【本场活动已取消】场地维修，改期另行通知。"
         event.cancel_reason = ""
         assert announcement.compose(event, NOW, BASE).paragraphs()[0] == "【本场活动已取消】" + announcement.NO_REASON_GIVEN
+
+
+def test_an_online_only_event_without_a_place_says_it_is_online(app, client, ids):
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.mode == EventMode.ONLINE).order_by(Event.id).limit(1))
+        event.place = ""
+        db.session.commit()
+        event_id = event.id
+        paragraphs = announcement.compose(event, NOW, BASE).paragraphs()
+    assert "地点：线上直播" in paragraphs[0]
+    assert "地点待定" not in "\n".join(paragraphs)
+    page = client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert "线上直播" in page and "地点待定" not in page

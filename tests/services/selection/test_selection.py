@@ -87,29 +87,61 @@ def test_default_quotas_scale_and_stay_satisfiable(seats):
     assert all(0 <= lo <= hi <= seats for lo, hi in table.values())
 
 
-def test_missing_applicants_are_explained_in_chinese_before_any_solver():
+def test_a_category_with_fewer_applicants_than_its_minimum_has_that_minimum_lowered():
     pool = [(i, CATEGORIES[i % 6], "兴丰街道") for i in range(1, 60)]
     pool = [row for row in pool if row[1] != "媒体记者"] + [(100, "媒体记者", "黄村镇")]
-    problems = selection.check_feasibility(pool, selection.default_quotas(30), 30)
-    assert problems == ["“媒体记者”至少需要 2 人，但只有 1 人报名"]
+    assert selection.check_feasibility(pool, selection.default_quotas(30), 30) == []
+    assert selection.quota_adjustments(pool, selection.default_quotas(30), 30) == [
+        "“媒体记者”只有 1 人报名，下限由 2 调整为 1"]
 
 
 def test_other_impossible_tables_are_explained():
     pool = [(i, "其他群众", "兴丰街道") for i in range(1, 11)]
     quotas = {"category": {"其他群众": [0, 10], "人大代表": [5, 3]}}
     problems = selection.check_feasibility(pool, quotas, 30)
-    assert "需要抽取 30 人，但只有 10 人报名" in problems
-    assert "“人大代表”的下限 5 大于上限 3" in problems
+    assert problems == ["“人大代表”的下限 5 大于上限 3"]
+    assert selection.check_feasibility([], {"其他群众": [0, 10]}, 30) == ["需要抽取 30 人，但只有 0 人报名"]
     capped = selection.check_feasibility([(i, "其他群众", "") for i in range(1, 41)], {"其他群众": [0, 10]}, 30)
     assert capped == ["各类别最多可入选 10 人（上限与报名人数取较小者），不足待抽取的 30 人"]
 
 
 def test_an_infeasible_draw_fails_with_the_reasons(session, event):
     fill(session, event, 40, category="其他群众")
-    run = selection.run_draw(session, event.id, seed=5, now=NOW)
+    typed = {"category": {"其他群众": [0, 10], "人大代表": [0, 6]}}
+    run = selection.run_draw(session, event.id, seed=5, now=NOW, quotas=typed)
     assert run.status == SelectionStatus.FAILED
-    assert "“人大代表”至少需要 3 人，但只有 0 人报名" in run.result["problems"]
-    assert run.message.startswith("“人大代表”至少需要 3 人")
+    assert run.result["problems"] == ["各类别最多可入选 10 人（上限与报名人数取较小者），不足待抽取的 30 人"]
+
+
+def test_default_quotas_never_make_an_event_with_applicants_undrawable(session, event):
+    fill(session, event, 40, category="其他群众")
+    run = selection.run_draw(session, event.id, seed=5, now=NOW)
+    assert run.status == SelectionStatus.DONE and len(run.result["selected"]) == 30
+    assert "“人大代表”只有 0 人报名，下限由 3 调整为 0" in run.result["notes"]
+    assert "按默认配额无法抽满席位，“其他群众”上限由 10 调整为 40" in run.result["notes"]
+    assert run.result["quotas_used"]["category"]["其他群众"] == [0, 40]
+    assert selection.verify(session, event.id, 5) == (True, [])
+
+
+def test_no_more_applicants_than_seats_selects_everyone_without_a_lottery(session, event):
+    event.seats = 20
+    applications = fill(session, event, 13)
+    run = selection.run_draw(session, event.id, seed=77, now=NOW)
+    assert run.status == SelectionStatus.DONE and run.algorithm_used == "everyone"
+    assert run.result["selected"] == sorted(a.id for a in applications) and run.result["waitlist"] == []
+    assert run.result["notes"][0] == "报名人数（13 人）不超过待抽取席位（20 个），全体报名者入选，未进行抽签"
+    assert run.result["min_probability"] == 1.0
+    assert event.seats == 20  # the public announcement keeps its seats
+    assert selection.verify(session, event.id, 77) == (True, [])
+    selection.confirm(session, run.id, None, NOW)
+    assert {a.status for a in applications} == {ApplicationStatus.SELECTED}
+
+
+def test_thirty_seats_and_four_applicants_of_one_category_are_all_selected(session, event):
+    fill(session, event, 4, category="媒体记者")
+    run = selection.run_draw(session, event.id, seed=3, now=NOW)
+    assert run.status == SelectionStatus.DONE and len(run.result["selected"]) == 4
+    assert run.result["quotas_used"]["category"]["媒体记者"] == [2, 4]
 
 
 # -- the draw ------------------------------------------------------------------------------------------
@@ -276,3 +308,36 @@ def test_verify_after_confirmation_and_after_a_change_to_the_pool(session, event
     identical, differences = selection.verify(session, event.id, 8642)
     assert not identical and differences == [
         f"报名 {applications[0].id} 的类别已变化：抽签时为“{CATEGORIES[0]}”，现为“{applications[0].category}”"]
+
+
+def test_cli_draws_an_undersubscribed_event_with_everyone_selected(app, runner, session, event):
+    event.seats = 20
+    fill(session, event, 13)
+    session.commit()
+    ran = runner.invoke(args=["selection", "run", str(event.id), "--seed", "4242"])
+    assert ran.exit_code == 0, ran.output
+    assert "说明：报名人数（13 人）不超过待抽取席位（20 个），全体报名者入选，未进行抽签" in ran.output
+    assert "入选 13 人，候补 0 人" in ran.output and "每位报名者的最低入选概率：100.00%" in ran.output
+
+
+def test_cli_confirm_applies_the_latest_draw_and_refuses_twice_or_before_a_done_draw(app, runner, session, event):
+    applications = fill(session, event, 40)
+    session.commit()
+    event_id = event.id
+    nothing = runner.invoke(args=["selection", "confirm", str(event_id)])
+    assert nothing.exit_code == 1 and "还没有遴选结果" in nothing.output
+    failed = selection.run_draw(session, event_id, seed=1, quotas={"其他群众": [6, 5]}, now=NOW)
+    session.commit()
+    assert failed.status == SelectionStatus.FAILED
+    refused = runner.invoke(args=["selection", "confirm", str(event_id)])
+    assert refused.exit_code == 1 and "只有已完成的遴选结果可以确认" in refused.output
+    assert runner.invoke(args=["selection", "run", str(event_id), "--seed", "31337"]).exit_code == 0
+    done = runner.invoke(args=["selection", "confirm", str(event_id), "--reason", "测试"])
+    assert done.exit_code == 0, done.output
+    assert "种子 31337" in done.output and "入选 30 人、候补 10 人、未入选 0 人" in done.output
+    session.expire_all()
+    assert Counter(a.status for a in applications) == {ApplicationStatus.SELECTED: 30, ApplicationStatus.WAITLISTED: 10}
+    assert session.get(Event, event_id).selection_seed == 31337
+    assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.subject == f"event:{event_id}")).all()) == 40
+    again = runner.invoke(args=["selection", "confirm", str(event_id)])
+    assert again.exit_code == 1 and "遴选结果已确认" in again.output
