@@ -201,6 +201,13 @@ SUGGEST_ABOUT = (
 )
 SUGGEST_EVENT_ITEM = "{number}. {day} {title}"
 SUGGEST_PICK_ABOUT = "请回复序号选择，或直接输入 5 字以上的建议内容。"
+SUGGEST_ABOUT_FOCUSED = (
+    "您刚刚查看了“{title}”。\n"
+    "1. 就本场活动留言\n"
+    "2. 一般性意见建议（不针对具体活动）\n\n"
+    "请回复序号选择；也可以直接输入建议内容（视为对本场活动的留言），可先发送图片。回复【取消】退出。"
+)
+SUGGEST_PICK_FOCUSED = "请回复 1 或 2 选择，或直接输入 5 字以上的建议内容。"
 ABOUT_EVENT = "关于“{title}”"
 ABOUT_GENERAL = "一般性意见建议"
 ABOUT_GENERAL_SHORT = "一般性意见建议"
