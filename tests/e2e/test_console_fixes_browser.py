@@ -3,9 +3,31 @@ the check-in window and the holiday-schedule banner."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import requests
 
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import login
+
+ROOT = SCREENSHOTS.parents[1]
+LOOKUP_SCRIPT = """
+import sys
+from sqlalchemy import select
+from wsgi import app
+from models import Event, db
+with app.app_context():
+    print(db.session.scalar(select(Event.id).where(Event.code == sys.argv[1])))
+"""
+
+
+def _python(stack, script: str, *args: str) -> str:
+    """Run ``script`` in a process with the stack's environment (same database and keys)."""
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=stack.env(), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def _phone(stack, openid: str, **body) -> dict:
@@ -38,3 +60,19 @@ def test_a_saved_draft_is_published_in_bulk_with_its_adoption_status_and_reason(
     page.wait_for_selector("text=已发布 1 条答复")
     page.goto(live_stack.base_url + "/console/suggestions?status=replied")
     assert page.locator("tr", has_text="增设自助打印机").locator("text=已答复·部分采纳").count() == 1
+
+
+def test_check_in_weeks_before_the_event_is_refused_with_the_window(live_stack, browser):
+    event_id = _python(live_stack, LOOKUP_SCRIPT, "OD-08")  # 采育镇, weeks away
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    door = phone.new_page()
+    login(door, live_stack, "unit")
+    door.goto(f"{live_stack.base_url}/console/events/{event_id}/checkin")
+    assert "签到时间：" in door.locator("#checkin-window").inner_text()
+    assert door.locator("#checkin-closed").inner_text().startswith("尚未到签到时间")
+    door.fill("#code", "ABCDEF")
+    door.click("#checkin-form button[type=submit]")
+    door.wait_for_selector("#result.bad")
+    assert door.locator("#result").inner_text().startswith("尚未到签到时间")
+    assert door.locator("#arrived").inner_text() == "0"
+    phone.close()
