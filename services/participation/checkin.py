@@ -161,6 +161,15 @@ def check_in(session, event_id: int, raw_code: str, actor, now: dt.datetime) -> 
     return application
 
 
+def event_of_pass(session, raw_code: str) -> Event | None:
+    """The event a live entry pass admits to (its holder selected or checked in); None for any other code."""
+    code = normalise(raw_code)
+    application = session.scalar(select(Application).where(Application.checkin_code == code)) if code else None
+    if application is None or application.status not in ATTENDING:
+        return None
+    return session.get(Event, application.event_id)
+
+
 def arrivals(session, event_id: int) -> Arrivals:
     """How many have arrived, how many are expected, and the seats."""
     event = session.get(Event, event_id)

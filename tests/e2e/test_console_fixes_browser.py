@@ -62,10 +62,9 @@ def test_a_saved_draft_is_published_in_bulk_with_its_adoption_status_and_reason(
     assert page.locator("tr", has_text="增设自助打印机").locator("text=已答复·部分采纳").count() == 1
 
 
-def test_check_in_weeks_before_the_event_is_refused_with_the_window(live_stack, browser):
+def test_check_in_weeks_before_the_event_is_refused_with_the_window(live_stack, phone_page):
     event_id = _python(live_stack, LOOKUP_SCRIPT, "OD-08")  # 采育镇, weeks away
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
-    door = phone.new_page()
+    door = phone_page
     login(door, live_stack, "unit")
     door.goto(f"{live_stack.base_url}/console/events/{event_id}/checkin")
     assert "签到时间：" in door.locator("#checkin-window").inner_text()
@@ -75,4 +74,39 @@ def test_check_in_weeks_before_the_event_is_refused_with_the_window(live_stack, 
     door.wait_for_selector("#result.bad")
     assert door.locator("#result").inner_text().startswith("尚未到签到时间")
     assert door.locator("#arrived").inner_text() == "0"
-    phone.close()
+
+
+PASS_SCRIPT = """
+import sys
+from sqlalchemy import select
+from wsgi import app
+from models import Application, ApplicationStatus, Citizen, Event, db
+from services.calendar import clock
+with app.app_context():
+    event = db.session.scalar(select(Event).where(Event.code == sys.argv[1]))
+    citizen = Citizen(openid="o_e2e_pass", created_at=clock.now())
+    db.session.add(citizen)
+    db.session.flush()
+    db.session.add(Application(event_id=event.id, citizen_id=citizen.id, name="入场市民", mobile="13700001234",
+                               category="其他群众", street="旧宫镇", status=ApplicationStatus.SELECTED,
+                               checkin_code=sys.argv[2], created_at=clock.now()))
+    db.session.commit()
+    print(event.title + "|" + event.place)
+"""
+
+
+def test_the_entry_pass_shows_the_event_and_an_unknown_code_is_not_valid(live_stack, phone_page):
+    title, place = _python(live_stack, PASS_SCRIPT, "OD-08", "E2EPAS").split("|")
+    response = phone_page.goto(f"{live_stack.base_url}/pass/E2EPAS")
+    assert response.status == 200
+    assert phone_page.locator("#pass-title").inner_text() == title
+    assert place in phone_page.locator("#pass-event").inner_text()
+    assert "时间" in phone_page.locator("#pass-event").inner_text()
+    assert phone_page.locator("#pass-code").inner_text() == "E2EPAS"
+    assert phone_page.locator("svg").count() == 1
+    assert "入场市民" not in phone_page.content()
+
+    response = phone_page.goto(f"{live_stack.base_url}/pass/NOPE00")
+    assert response.status == 404
+    assert "此签到码无效" in phone_page.locator("#pass-invalid").inner_text()
+    assert phone_page.locator("svg").count() == 0
