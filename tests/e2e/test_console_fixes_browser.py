@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from tests.e2e.conftest import SCREENSHOTS
@@ -110,3 +111,22 @@ def test_the_entry_pass_shows_the_event_and_an_unknown_code_is_not_valid(live_st
     assert response.status == 404
     assert "此签到码无效" in phone_page.locator("#pass-invalid").inner_text()
     assert phone_page.locator("svg").count() == 0
+
+
+def test_the_holiday_banner_is_one_line_on_the_phone_and_can_be_closed(live_stack, phone_page):
+    from services.calendar import workdays
+
+    if not workdays.calendar_health().get("warnings"):
+        pytest.skip("every year the calendar needs today is loaded: no banner to show")
+    login(phone_page, live_stack, "unit")
+    banner = phone_page.locator("#calendar-banner")
+    assert "节假日安排未载入" in banner.inner_text()
+    assert banner.bounding_box()["height"] < 40  # one line, not a third of the check-in screen
+    phone_page.goto(live_stack.base_url + "/console/suggestions")
+    phone_page.locator("#calendar-banner button").click()
+    phone_page.wait_for_url("**/console/suggestions")
+    assert phone_page.locator("#calendar-banner").count() == 0
+    phone_page.goto(live_stack.base_url + "/console/events")
+    assert phone_page.locator("#calendar-banner").count() == 0  # closed for the session
+    phone_page.goto(live_stack.base_url + "/console/compliance")
+    assert "法定节假日安排" in phone_page.locator(".calendar-warning").first.inner_text()  # in full on the board
