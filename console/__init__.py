@@ -43,12 +43,37 @@ def _template_helpers() -> dict:
             if (roles is None or current_user.role in roles) and endpoint in current_app.view_functions
         ]
 
-    def calendar_warnings():
-        try:
-            from services.calendar import workdays
+    return {"nav_items": nav_items, "role_label": lambda role: ROLE_LABELS.get(role, str(role)),
+            "calendar_warnings": calendar_warnings, "calendar_banner": calendar_banner}
 
-            return workdays.calendar_health().get("warnings", [])
-        except Exception:  # the page must render even if the calendar cannot
-            return ["工作日历无法加载，请联系运维人员。"]
 
-    return {"nav_items": nav_items, "role_label": lambda role: ROLE_LABELS.get(role, str(role)), "calendar_warnings": calendar_warnings}
+CALENDAR_DISMISSED = "calendar_banner_dismissed"  # session key: the staff member closed the banner
+
+
+def calendar_warnings() -> list[str]:
+    """The working-day calendar's warnings in full (the compliance board shows them)."""
+    try:
+        from services.calendar import workdays
+
+        return workdays.calendar_health().get("warnings", [])
+    except Exception:  # the page must render even if the calendar cannot
+        return ["工作日历无法加载，请联系运维人员。"]
+
+
+def calendar_banner() -> dict | None:
+    """The one-line banner above every page: the years without a holiday schedule, or None.
+
+    None once the staff member dismissed it for this session, and on the compliance
+    board, which shows the warnings in full.
+    """
+    import re
+
+    from flask import request, session
+
+    if session.get(CALENDAR_DISMISSED) or request.endpoint == "console.compliance_board":
+        return None
+    warnings = calendar_warnings()
+    if not warnings:
+        return None
+    years = sorted({int(year) for text in warnings for year in re.findall(r"^(\d{4}) 年", text)})
+    return {"years": "、".join(str(year) for year in years), "full": " ".join(warnings)}

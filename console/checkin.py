@@ -21,7 +21,8 @@ from services.participation import checkin as checkin_service
 
 QR_SALT = "checkin-qr"
 ERROR_STATUS = {checkin_service.UnknownCode: 404, checkin_service.WrongEvent: 422,
-                checkin_service.AlreadyCheckedIn: 409, checkin_service.NotSelected: 422}
+                checkin_service.AlreadyCheckedIn: 409, checkin_service.NotSelected: 422,
+                checkin_service.NotOpenYet: 409, checkin_service.CheckinClosed: 409}
 
 
 def _arrivals_json(event_id: int) -> dict:
@@ -72,8 +73,14 @@ def checkin(event_id: int):
         body, status = _attempt(event, form.code.data)
         flash(body["message"], "success" if body["ok"] else "error")
         return redirect(url_for("console.checkin", event_id=event.id))
+    try:
+        checkin_service.check_window(event, clock.now())
+        closed = ""
+    except checkin_service.CheckinError as error:
+        closed = str(error)
     return render_template("console/checkin.html", event=event, form=form, arrivals=_arrivals_json(event.id),
-                           participants=_participants(event), recent=checkin_service.recent(db.session, event.id))
+                           participants=_participants(event), recent=checkin_service.recent(db.session, event.id),
+                           window=checkin_service.window_text(event), closed=closed)
 
 
 @bp.post("/events/<int:event_id>/checkin.json")

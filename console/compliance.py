@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import render_template, request
+from flask import redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from console import NAV, bp
+from console import CALENDAR_DISMISSED, NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import ComplianceFilterForm
 from models import Unit, db
@@ -47,3 +47,15 @@ def compliance_board():
         "console/compliance.html", form=form, rows=rows, totals=totals, rule_order=RULE_ORDER,
         rule_labels=SHORT_LABELS, level_labels=LEVEL_LABELS, health=workdays.calendar_health(),
         today=clock.today_local(), estimated_note=estimated_note)
+
+
+@bp.post("/calendar-banner/dismiss")
+@readers
+def dismiss_calendar_banner():
+    """Hide the holiday-schedule banner for the rest of this login (the board keeps the full warning)."""
+    session[CALENDAR_DISMISSED] = True
+    target = request.form.get("next", "")
+    # Only back to a console page: never an address someone else put in the form.
+    if not target.startswith("/console/") or target.startswith("//"):
+        target = url_for("console.dashboard")
+    return redirect(target)

@@ -5,6 +5,9 @@ does) and *page sources* (a detail text as blocks). A list is remembered in the
 conversation state as ids, so ``更多`` and ``3`` work on what was shown even if
 new events appear meanwhile. A detail that does not fit in one reply is split
 into pages; ``更多`` continues it, and the list it came from stays pickable.
+Any other reply (``取消``, help, a dialogue's question…) covers the list on the
+citizen's screen: a bare number after it asks what they mean instead of picking
+from a list they no longer see.
 Every reply stays under :data:`PAGE_BYTES`, leaving room for the short notes
 (expired dialogue, left dialogue) that may be put in front of it.
 """
@@ -15,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers import texts
-from handlers.chat import ChatContext, Reply, StateUnavailable, TextReply
+from handlers.chat import ChatContext, NewsReply, Reply, StateUnavailable, TextReply
 
 PAGE_BYTES = 1800
 FOCUS_SECONDS = 1800  # "报名" right after reading an event means that event, for this long
@@ -109,10 +112,22 @@ def paginate(title: str, items: list[str], hint: str, separator: str = "\n", lea
 # -- remembering --------------------------------------------------------------------------
 
 def _remember(ctx: ChatContext, name: str, ids: list[int], page: int, extra: dict) -> None:
+    ctx.extras["list_shown"] = True
     try:
         ctx.state.remember_list(name, ids, page, extra)
     except StateUnavailable:
         pass  # the list is still shown; picking by number will say the service is busy
+
+
+def cover_list(ctx: ChatContext, reply: Reply) -> None:
+    """After a visible reply that neither showed nor kept the list, mark the list as no longer on screen."""
+    if ctx.extras.get("list_shown") or ctx.extras.get("list_kept") or not isinstance(reply, TextReply | NewsReply):
+        return
+    last = ctx.state.last_list if ctx.state.available else None
+    if not last or (last.get("extra") or {}).get("covered"):
+        return
+    _remember(ctx, last.get("kind", ""), last.get("ids", []), last.get("page", 1),
+              {**(last.get("extra") or {}), "covered": True})
 
 
 def focus(ctx: ChatContext, key: str) -> int | None:
@@ -185,6 +200,7 @@ def on_more(ctx: ChatContext) -> Reply:
     items = [f"{number}. {body}" for number, body in enumerate(bodies, 1)]
     pages = paginate(kind.title(ctx, extra), items, kind.hint, kind.separator)
     if last.get("page", 1) >= len(pages):
+        ctx.extras["list_kept"] = True  # the last page is still what the citizen sees
         return TextReply(texts.NO_MORE_PAGES)
     return show_list(ctx, last["kind"], last["ids"], extra=extra, page=last.get("page", 1) + 1)
 
@@ -199,8 +215,12 @@ def on_number(ctx: ChatContext) -> Reply:
     last = ctx.state.last_list
     if not last or not last.get("ids") or last.get("kind") not in KINDS:
         return TextReply(texts.NO_LIST)
+    if (last.get("extra") or {}).get("covered"):
+        # 取消 or another reply has replaced the list on screen: do not pick from a list they no longer see.
+        return TextReply(texts.NUMBER_WITHOUT_LIST.format(number=ctx.text))
     number = int(ctx.text)
     if not 1 <= number <= len(last["ids"]):
+        ctx.extras["list_kept"] = True
         return TextReply(texts.NUMBER_OUT_OF_RANGE.format(count=len(last["ids"])))
     return KINDS[last["kind"]].pick(ctx, last["ids"][number - 1])
 
@@ -209,3 +229,4 @@ def register(router) -> None:
     """``更多`` and numbers."""
     router.text("更多", "下一页", "more")(on_more)
     router.regex(r"[0-9０-９]{1,4}")(on_number)
+    router.after.append(cover_list)

@@ -34,7 +34,28 @@ def on_apply(ctx: ChatContext) -> Reply:
     """``报名``: the event just read, or a list of events open for applications."""
     event_id = lists.focus(ctx, "event") if ctx.state.available else None
     if event_id is not None:
+        already = _already_applied(ctx, event_id)
+        if already is not None:
+            # Applying for a second event often starts from the first one's detail: say so, then offer the rest.
+            return open_events(ctx, lead=texts.ALREADY_APPLIED_OTHERS.format(
+                title=already.event.title, status=status_label(ctx, already)))
         return start(ctx, event_id)
+    return open_events(ctx)
+
+
+def _already_applied(ctx: ChatContext, event_id: int):
+    """The citizen's live application for ``event_id``, if any."""
+    try:
+        applications.check_can_apply(ctx.session, ctx.openid, event_id, ctx.now)
+    except applications.AlreadyApplied as exc:
+        return exc.application
+    except (applications.ApplicationError, events.EventNotFound):
+        return None  # start() says why
+    return None
+
+
+def open_events(ctx: ChatContext, lead: str = "") -> Reply:
+    """The events open for applications that the citizen has not applied for (after ``lead``)."""
     applied = {a.event_id for a in applications.list_mine(ctx.session, ctx.openid)
                if a.status != ApplicationStatus.CANCELLED}
     found = [e for e in events.open_for_applications(ctx.session, ctx.now) if e.id not in applied]
@@ -42,8 +63,9 @@ def on_apply(ctx: ChatContext) -> Reply:
         upcoming = events.next_opening(ctx.session, ctx.now)
         later = (texts.NEXT_OPENING.format(title=upcoming.title, opens=wording.when(upcoming.apply_opens_at))
                  if upcoming else "")
-        return TextReply(texts.NO_OPEN_APPLICATIONS + later)
-    return lists.show_list(ctx, "apply_events", [e.id for e in found], extra={"count": len(found)})
+        none = texts.NO_OTHER_OPEN_APPLICATIONS if lead else texts.NO_OPEN_APPLICATIONS
+        return TextReply("\n\n".join(part for part in (lead, none + later) if part))
+    return lists.show_list(ctx, "apply_events", [e.id for e in found], extra={"count": len(found)}, lead=lead)
 
 
 @needs_state

@@ -30,6 +30,7 @@ class Router:
     cancel_words: tuple[str, ...] = ("取消", "退出")
     on_cancel: Handler | None = None
     on_expired: Callable[[ChatContext, Reply], Reply] | None = None
+    after: list[Callable[[ChatContext, Reply], None]] = field(default_factory=list)
     default: Handler | None = None
 
     # -- registration (decorators) ------------------------------------------------
@@ -97,6 +98,8 @@ class Router:
     def dispatch(self, ctx: ChatContext) -> Reply:
         """Pick the handler for ``ctx`` and run it."""
         reply = self._route(ctx)
+        for hook in self.after:
+            hook(ctx, reply)
         if ctx.state.expired_dialogue and self.on_expired is not None:
             reply = self.on_expired(ctx, reply)
         return reply

@@ -23,10 +23,32 @@ def on_suggest(ctx: ChatContext) -> Reply:
     """``建议``: choose what it is about (the event just read comes first)."""
     found = [e.id for e in events.recent_and_upcoming(ctx.session, ctx.now)]
     focused = lists.focus(ctx, "event")
-    if focused is not None:
-        found = [focused, *[i for i in found if i != focused]][:12]
+    if focused is not None and ctx.session.get(Event, focused) is not None:
+        # Right after an event's detail (which says "回复【建议】就本场活动留言"), 建议 is about that event.
+        ctx.state.enter(DIALOGUE, "focused", {"event_ids": found, "images": [], "focused": focused})
+        return TextReply(_focused_prompt(ctx))
     ctx.state.enter(DIALOGUE, "about", {"event_ids": found, "images": []})
     return TextReply(_about_prompt(ctx))
+
+
+def _focused_prompt(ctx: ChatContext) -> str:
+    event = ctx.session.get(Event, ctx.state.data.get("focused"))
+    return texts.SUGGEST_ABOUT_FOCUSED.format(title=event.title if event else "")
+
+
+def _on_focused(ctx: ChatContext) -> Reply:
+    """After an event's detail: 1 this event, 2 (or 0) general; a suggestion typed straight away is about the event."""
+    data = ctx.state.data
+    if ctx.text in GENERAL or ctx.text in ("2", "２"):
+        ctx.state.enter(DIALOGUE, "text", {**data, "event_id": None})
+        return TextReply(_text_prompt(ctx))
+    if ctx.text in ("1", "１"):
+        ctx.state.enter(DIALOGUE, "text", {**data, "event_id": data.get("focused")})
+        return TextReply(_text_prompt(ctx))
+    if len(ctx.text) >= suggestions.MIN_CHARS and not ctx.text.isdigit():
+        ctx.state.enter(DIALOGUE, "text", {**data, "event_id": data.get("focused")})
+        return _on_text(ctx)
+    return ask_again(ctx, texts.SUGGEST_PICK_FOCUSED, _focused_prompt(ctx))
 
 
 def _about_prompt(ctx: ChatContext) -> str:
@@ -87,7 +109,8 @@ def _done(suggestion: Suggestion) -> str:
 
 
 def _prompt(ctx: ChatContext) -> str:
-    return _about_prompt(ctx) if ctx.state.step == "about" else _text_prompt(ctx)
+    prompts = {"about": _about_prompt, "focused": _focused_prompt}
+    return prompts.get(ctx.state.step, _text_prompt)(ctx)
 
 
 @needs_state
@@ -105,7 +128,7 @@ def on_dialogue(ctx: ChatContext) -> Reply:
         return ask_again(ctx, texts.PICTURE_KEPT.format(count=len(images)), _prompt(ctx))
     if ctx.msg_type == "text" and ctx.state.step == "text" and ctx.text not in KEYWORDS:
         return _on_text(ctx)
-    return run_steps(ctx, DIALOGUE, {"about": _on_about, "text": _on_text}, _prompt)
+    return run_steps(ctx, DIALOGUE, {"about": _on_about, "focused": _on_focused, "text": _on_text}, _prompt)
 
 
 def on_image(ctx: ChatContext) -> Reply:

@@ -72,6 +72,10 @@ CONTINUED = "（续）"
 NOTHING_MORE = "没有可以继续查看的内容。回复【活动】查看近期活动。"
 NO_MORE_PAGES = "已经是最后一页了。回复序号查看详情，或回复【活动】从头查看。"
 NO_LIST = "请先查看一个列表（例如回复【活动】），再回复序号选择。"
+NUMBER_WITHOUT_LIST = (
+    "您回复了“{number}”，请问是指哪一项呢？\n"
+    "如需按序号选择，请先回复【活动】查看活动、【我的报名】查看报名记录或【我的建议】查看建议记录，再回复序号。"
+)
 NUMBER_OUT_OF_RANGE = "序号超出范围，请回复 1–{count} 之间的序号。"
 NUMBER_OUT_OF_RANGE_ZERO = "序号超出范围，请回复 0–{count} 之间的序号。"
 
@@ -147,6 +151,8 @@ NEXT_SELECTION_DAY = "工作人员将于 {day} 进行公开遴选（随机抽选
 NEXT_SELECTION_AFTER = "报名截止（{closes}）后将进行公开遴选（随机抽选，兼顾各类代表）。"
 APPLY_FAILED = "抱歉，报名未能提交，请稍后回复【报名】重试。"
 ALREADY_APPLIED = "您已报名“{title}”，当前状态：{status}。\n回复【我的报名】查看详情。"
+ALREADY_APPLIED_OTHERS = "您已报名“{title}”，当前状态：{status}。回复【我的报名】可查看详情。"
+NO_OTHER_OPEN_APPLICATIONS = "目前没有其他正在接受报名的活动。"
 CLOSED_NOT_YET = "“{title}”尚未开始报名，将于 {opens} 开放报名，届时欢迎回复【报名】。"
 CLOSED_PASSED = "“{title}”的报名已于 {closes} 截止。回复【活动】查看其他活动。"
 CLOSED_REASONS = {
@@ -201,6 +207,13 @@ SUGGEST_ABOUT = (
 )
 SUGGEST_EVENT_ITEM = "{number}. {day} {title}"
 SUGGEST_PICK_ABOUT = "请回复序号选择，或直接输入 5 字以上的建议内容。"
+SUGGEST_ABOUT_FOCUSED = (
+    "您刚刚查看了“{title}”。\n"
+    "1. 就本场活动留言\n"
+    "2. 一般性意见建议（不针对具体活动）\n\n"
+    "请回复序号选择；也可以直接输入建议内容（视为对本场活动的留言），可先发送图片。回复【取消】退出。"
+)
+SUGGEST_PICK_FOCUSED = "请回复 1 或 2 选择，或直接输入 5 字以上的建议内容。"
 ABOUT_EVENT = "关于“{title}”"
 ABOUT_GENERAL = "一般性意见建议"
 ABOUT_GENERAL_SHORT = "一般性意见建议"

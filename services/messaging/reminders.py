@@ -8,7 +8,9 @@ next tick finds everything that fell due meanwhile. The outbox key
 (recipient, purpose, subject) makes every call safe to repeat.
 
 * participants: one working day before the event at ``REMINDER_TIME``, to every
-  selected participant who follows the account, until the event starts.
+  selected participant who follows the account, until the event starts. Each
+  reminder carries the participant's check-in code and links to their entry
+  pass (``services.programme.links.pass_url``), the page they show at the door.
   Directed invitees without a WeChat account get no message: the unit tells
   them by phone.
 * unit staff: the working day before each deadline (announcement, selection
@@ -24,11 +26,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from models import Event, EventStatus, OutboxMessage, OutboxStatus, StaffRole, StaffUser
+from models import Application, Event, EventStatus, OutboxMessage, OutboxStatus, StaffRole, StaffUser
 from services.calendar import clock, workdays
-from services.messaging import outbox
+from services.messaging import outbox, wording
+from services.participation.checkin_codes import assign_checkin_code
 from services.programme import deadline_texts as texts
-from services.programme import deadlines
+from services.programme import deadlines, links
 
 REMINDER = deadlines.REMINDER_PURPOSE
 DEADLINE = "deadline"
@@ -103,20 +106,39 @@ def upcoming_events(session, now: dt.datetime) -> list[Event]:
     ))
 
 
-def reminder_payload(event: Event, cfg: ReminderSettings) -> dict:
-    """Text for the customer-service channel, template fields for the template channel."""
+def reminder_payload(event: Event, cfg: ReminderSettings, code: str | None = None) -> dict:
+    """Text for the customer-service channel, template fields for the template channel.
+
+    With the participant's check-in ``code`` the text carries it with a link to the
+    entry pass, and the card opens the pass (else the event page). The default
+    reminder template has no field for the code: its link shows it; a template
+    with one can take it as ``code`` through ``WECHAT_TEMPLATE_FIELDS``.
+    """
     local = clock.local(event.starts_at)
     place = event.place or "线上直播"
     when = f"{local.month}月{local.day}日 {local:%H:%M}"
-    payload = {
-        "text": cfg.reminder_text.format(title=event.title, time=when, place=place),
-        "template": "reminder",
-        "data": {"title": event.title, "time": f"{local:%Y年%m月%d日 %H:%M}", "place": place},
-        "event_id": event.id,
-    }
-    if cfg.public_base_url:
+    text = cfg.reminder_text.format(title=event.title, time=when, place=place)
+    data = {"title": event.title, "time": f"{local:%Y年%m月%d日 %H:%M}", "place": place}
+    payload = {"template": "reminder", "event_id": event.id}
+    pass_url = _pass_url(code, cfg) if code else ""
+    if code:
+        text += wording.REMINDER_PASS.format(code=code, url=pass_url) if pass_url else \
+            wording.REMINDER_CODE.format(code=code)
+        data["code"] = code
+    if pass_url:
+        payload["url"] = pass_url
+    elif cfg.public_base_url:
         payload["url"] = f"{cfg.public_base_url.rstrip('/')}/events/{event.id}"
+    payload.update(text=wording.fit_bytes(text, TEXT_LIMIT), data=data)
     return payload
+
+
+def _pass_url(code: str, cfg: ReminderSettings) -> str:
+    """The entry pass of ``code``; empty when no public address is configured (the text still has the code)."""
+    try:
+        return links.pass_url(code, cfg.public_base_url or None)
+    except RuntimeError:
+        return ""
 
 
 def remind_participants(session, now: dt.datetime, cfg: ReminderSettings) -> Queued:
@@ -126,9 +148,11 @@ def remind_participants(session, now: dt.datetime, cfg: ReminderSettings) -> Que
         due = deadlines.reminder_due_at(event, cfg.reminder_time)
         if now < due.at:
             continue
-        openids = session.scalars(deadlines.participants_query(event.id)).all()
-        _enqueue_all(session, result, openids, REMINDER, deadlines.reminder_subject(event),
-                     reminder_payload(event, cfg), now, due.at)
+        subject = deadlines.reminder_subject(event)
+        for openid, application in session.execute(deadlines.participants_query(event.id).add_columns(Application)):
+            # Each participant's own code and pass (a late invitee without a code gets one now).
+            payload = reminder_payload(event, cfg, assign_checkin_code(session, application))
+            _enqueue_all(session, result, [openid], REMINDER, subject, payload, now, due.at)
     return result
 
 

@@ -96,6 +96,10 @@ def fit_bytes(text: str, limit: int = PUSH_TEXT_BYTES, tail: str = "") -> str:
 
 # -- pushed messages (outbox payload texts) ------------------------------------------------
 
+# The reminder's last line: the participant's check-in code and entry pass.
+REMINDER_PASS = "\n签到码：{code}。入场时请出示入场码：<a href=\"{url}\">点此出示</a>，并请提前 15 分钟到场。"
+REMINDER_CODE = "\n签到码：{code}。入场时请向工作人员出示签到码，并请提前 15 分钟到场。"
+
 TOPIC_NOTICE = (
     "您订阅的“{topic}”专题发布了新活动：\n"
     "{title}\n"

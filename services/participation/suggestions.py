@@ -172,11 +172,7 @@ def reply(session, suggestion_id: int, staff, adoption: Adoption | str, reply_te
     if not text:
         raise InvalidReply("reply_text")
     if not publish:
-        suggestion.reply_draft = text
-        suggestion.updated_at = now
-        audit.record(session, now, "suggestion.draft", actor=staff, obj=suggestion,
-                     after={"reply_draft": text}, ip=ip)
-        return suggestion
+        return _save_draft(session, suggestion, staff, adoption, text, why, now, ip)
     try:
         adoption = Adoption(adoption)
     except ValueError:
@@ -190,6 +186,27 @@ def reply(session, suggestion_id: int, staff, adoption: Adoption | str, reply_te
     audit.record(session, now, "suggestion.reply", actor=staff, obj=suggestion, before=before,
                  after={"status": suggestion.status, "adoption": adoption, "reply": text, "reason": why}, ip=ip)
     _queue_reply(session, suggestion, now)
+    return suggestion
+
+
+def _save_draft(session, suggestion: Suggestion, staff, adoption: Adoption | str, text: str, why: str,
+                now: dt.datetime, ip: str) -> Suggestion:
+    """Keep the draft's text, adoption status and reason, so whoever publishes it sees what was chosen.
+
+    A published answer keeps its adoption status and reason until the correction is
+    published (the citizen was told those); an unknown or empty status is simply not saved.
+    """
+    suggestion.reply_draft = text
+    suggestion.updated_at = now
+    after: dict = {"reply_draft": text}
+    if suggestion.status != SuggestionStatus.REPLIED:
+        try:
+            suggestion.adoption = Adoption(adoption)
+        except ValueError:
+            pass
+        suggestion.adoption_reason = why
+        after.update(adoption=suggestion.adoption, reason=why)
+    audit.record(session, now, "suggestion.draft", actor=staff, obj=suggestion, after=after, ip=ip)
     return suggestion
 
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from sqlalchemy import select
 
-from models import Application, ApplicationStatus, AuditLog, db
+from models import Application, ApplicationStatus, AuditLog, Event, db
 from services.calendar import clock
 from services.participation import checkin
+
+
+def _starts_at(app, event_id: int) -> dt.datetime:
+    with app.app_context():
+        return db.session.get(Event, event_id).starts_at
+
+
+@pytest.fixture
+def at_the_door(app, console_data, console_now):
+    """The clock moved to half an hour before event A starts (inside its check-in window)."""
+    with clock.frozen(_starts_at(app, console_data.event_a_id) - dt.timedelta(minutes=30)) as frozen:
+        yield frozen
 
 
 def _selected(app, event_id, make_applicants, n=2) -> list[str]:
@@ -29,7 +44,7 @@ def test_codes_are_short_and_unambiguous(app, console_data, make_applicants):
     assert checkin.normalise(" zmhd:ab-c 234 ") == "ABC234"
 
 
-def test_check_in_by_typed_code_shows_name_and_category(app, login_as, console_data, make_applicants):
+def test_check_in_by_typed_code_shows_name_and_category(app, login_as, console_data, make_applicants, at_the_door):
     code, _ = _selected(app, console_data.event_a_id, make_applicants)
     client = login_as("unit_a")
     response = client.post(f"/console/events/{console_data.event_a_id}/checkin.json", json={"code": code.lower()})
@@ -42,7 +57,7 @@ def test_check_in_by_typed_code_shows_name_and_category(app, login_as, console_d
         assert db.session.scalar(select(AuditLog).where(AuditLog.action == "checkin")) is not None
 
 
-def test_double_check_in_is_refused_clearly(app, login_as, console_data, make_applicants):
+def test_double_check_in_is_refused_clearly(app, login_as, console_data, make_applicants, at_the_door):
     code, _ = _selected(app, console_data.event_a_id, make_applicants)
     client = login_as("unit_a")
     url = f"/console/events/{console_data.event_a_id}/checkin.json"
@@ -52,13 +67,40 @@ def test_double_check_in_is_refused_clearly(app, login_as, console_data, make_ap
     assert response.get_json()["arrivals"]["arrived"] == 1
 
 
-def test_a_code_of_another_event_is_refused(app, login_as, console_data, make_applicants):
+def test_a_code_of_another_event_is_refused(app, login_as, console_data, make_applicants, at_the_door):
     code, _ = _selected(app, console_data.event_a2_id, make_applicants)
     response = login_as("unit_a").post(f"/console/events/{console_data.event_a_id}/checkin.json", json={"code": code})
-    assert response.status_code == 422 and "属于其他活动" in response.get_json()["message"]
+    message = response.get_json()["message"]
+    assert response.status_code == 422 and "不是本活动的签到码" in message
+    with app.app_context():  # the door learns nothing about the other event
+        assert db.session.get(Event, console_data.event_a2_id).title not in message
 
 
-def test_unknown_and_unselected_codes(app, login_as, console_data, make_applicants):
+def test_check_in_is_open_only_from_two_hours_before_the_start_to_the_end(app, login_as, console_data,
+                                                                         make_applicants):
+    code, _ = _selected(app, console_data.event_a_id, make_applicants)
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/checkin.json"
+    starts = _starts_at(app, console_data.event_a_id)
+    with app.app_context():
+        ends = db.session.get(Event, console_data.event_a_id).ends_at
+    response = client.post(url, json={"code": code})  # a month early, as in the report
+    assert response.status_code == 409 and response.get_json()["message"].startswith("尚未到签到时间")
+    page = client.get(f"/console/events/{console_data.event_a_id}/checkin").get_data(as_text=True)
+    assert "尚未到签到时间" in page and "签到时间：" in page
+    with clock.frozen(starts - dt.timedelta(hours=2, minutes=1)):
+        assert client.post(url, json={"code": code}).status_code == 409
+    with clock.frozen(ends + dt.timedelta(minutes=1)):
+        response = client.post(url, json={"code": code})
+        assert response.status_code == 409 and "签到已关闭" in response.get_json()["message"]
+    with app.app_context():
+        assert db.session.scalar(select(Application).where(Application.checkin_code == code)).status == \
+            ApplicationStatus.SELECTED
+    with clock.frozen(starts - dt.timedelta(hours=2)):
+        assert client.post(url, json={"code": code}).status_code == 200
+
+
+def test_unknown_and_unselected_codes(app, login_as, console_data, make_applicants, at_the_door):
     client = login_as("unit_a")
     url = f"/console/events/{console_data.event_a_id}/checkin.json"
     assert client.post(url, json={"code": "ZZZZZZ"}).status_code == 404
@@ -71,7 +113,7 @@ def test_unknown_and_unselected_codes(app, login_as, console_data, make_applican
     assert response.status_code == 422 and "不在本活动的入选名单中" in response.get_json()["message"]
 
 
-def test_page_form_works_without_javascript(app, login_as, console_data, make_applicants):
+def test_page_form_works_without_javascript(app, login_as, console_data, make_applicants, at_the_door):
     code, _ = _selected(app, console_data.event_a_id, make_applicants)
     client = login_as("unit_a")
     page = client.post(f"/console/events/{console_data.event_a_id}/checkin", data={"code": code},

@@ -121,3 +121,22 @@ def test_closing_permissions(app, console_data, login_as):
     assert login_as("unit_b").post(url, data=data).status_code == 403
     auditor = login_as("auditor")
     assert auditor.get(url).status_code == 200 and auditor.post(url, data=data).status_code == 403
+
+
+def test_the_holiday_banner_is_one_line_dismissible_for_the_session_and_full_on_the_board(app, console_data,
+                                                                                       login_as):
+    client = login_as("unit_a")
+    with clock.frozen(dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)):
+        page = client.get("/console/").get_data(as_text=True)
+        assert 'id="calendar-banner"' in page and "2027 年节假日安排未载入，期限为估算。" in page
+        assert "国务院办公厅通常" not in page.split('title="', 1)[1].split('"', 1)[1]  # the full text only on hover
+        board = client.get("/console/compliance").get_data(as_text=True)
+        assert 'id="calendar-banner"' not in board and "国务院办公厅通常在 11 月发布下一年的放假通知" in board
+        response = client.post("/console/calendar-banner/dismiss", data={"next": "/console/suggestions"})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/console/suggestions")
+        assert 'id="calendar-banner"' not in client.get("/console/").get_data(as_text=True)
+        assert "国务院办公厅通常" in client.get("/console/compliance").get_data(as_text=True)
+        assert client.post("/console/calendar-banner/dismiss",
+                           data={"next": "https://evil.example/"}).headers["Location"].endswith("/console/")
+        # Another login (a new session) sees it again.
+        assert 'id="calendar-banner"' in login_as("unit_a").get("/console/").get_data(as_text=True)

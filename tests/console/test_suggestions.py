@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -146,3 +147,26 @@ def test_auditor_reads_but_cannot_reply(app, console_data, login_as):
     page = auditor.get(f"/console/suggestions/{suggestion_id}").get_data(as_text=True)
     assert "多办几场" in page and "发布并推送给市民" not in page
     assert _reply(auditor, suggestion_id).status_code == 403
+
+
+def test_a_draft_keeps_its_adoption_status_and_reason(app, console_data, login_as):
+    suggestion_id = _suggest(app, "o_1", "建议增加周末场次方便上班族", console_data.event_a_id)
+    client = login_as("unit_a")
+    _reply(client, suggestion_id, action="draft", adoption="partly", reason="周末场次将在下半年试点",
+           reply_text="我们会研究周末场次。")
+    with app.app_context():
+        stored = db.session.get(Suggestion, suggestion_id)
+        assert stored.status == SuggestionStatus.RECEIVED
+        assert stored.adoption is not None and stored.adoption.value == "partly"
+        assert stored.adoption_reason == "周末场次将在下半年试点"
+    detail = client.get(f"/console/suggestions/{suggestion_id}").get_data(as_text=True)
+    assert re.search(r'<option[^>]*\bselected\b[^>]*value="partly"|<option[^>]*value="partly"[^>]*\bselected\b', detail)
+    assert "周末场次将在下半年试点" in detail
+    drafts = client.get("/console/suggestions/drafts").get_data(as_text=True)
+    assert 'value="partly" selected' in drafts and 'value="周末场次将在下半年试点"' in drafts
+
+    client.post("/console/suggestions/drafts/publish", data={"ids": [str(suggestion_id)],
+                f"adoption-{suggestion_id}": "partly", f"reason-{suggestion_id}": "周末场次将在下半年试点"})
+    with app.app_context():
+        stored = db.session.get(Suggestion, suggestion_id)
+        assert stored.status == SuggestionStatus.REPLIED and stored.adoption.value == "partly"

@@ -32,6 +32,16 @@ with app.app_context():
                            street=streets.ALL[i % 5], reason="想了解政务服务", now=clock.now())
     db.session.commit()
 """
+# Check-in opens two hours before the start: bring the event to the door (an hour from now).
+DOOR_SCRIPT = """
+import datetime as dt, sys
+from wsgi import app
+from models import Event, db
+from services.calendar import clock
+with app.app_context():
+    db.session.get(Event, int(sys.argv[1])).starts_at = clock.now() + dt.timedelta(hours=1)
+    db.session.commit()
+"""
 LOOKUP_SCRIPT = """
 import sys
 from sqlalchemy import select
@@ -144,6 +154,7 @@ def test_unit_staff_run_an_event_from_creation_to_the_door(live_stack, page, bro
     for openid in openids:  # every applicant hears the result on the phone (delivered by the worker)
         received(live_stack, openid, TITLE)
 
+    _python(live_stack, DOOR_SCRIPT, str(event_id))
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
     door = phone.new_page()
     login(door, live_stack, "unit")

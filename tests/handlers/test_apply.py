@@ -160,7 +160,22 @@ def test_one_application_per_event_tells_the_status(citizen, programme):
     citizen.say("活动")
     citizen.say("1")
     reply = citizen.say("报名")
-    assert reply == texts.ALREADY_APPLIED.format(title="政务开放日·政务服务体验（开放点1）", status="已报名")
+    assert reply.startswith(texts.ALREADY_APPLIED_OTHERS.format(title="政务开放日·政务服务体验（开放点1）",
+                                                                status="已报名"))
+
+
+def test_apply_after_reading_an_event_already_applied_to_offers_the_other_open_events(citizen, programme):
+    start(citizen)
+    for answer, _ in [*STEPS, ("确认", "")]:
+        citizen.say(answer)
+    citizen.say("活动")
+    citizen.say("1")
+    reply = citizen.say("报名")
+    assert reply.startswith("您已报名“政务开放日·政务服务体验（开放点1）”，当前状态：已报名。")
+    assert "正在报名的活动（共" in reply and texts.HINT_APPLY_EVENTS in reply
+    assert "1. " in reply and "政务开放日·政务服务体验（开放点1）\n" not in reply.split("正在报名的活动", 1)[1]
+    # The number picks from the list just shown: the second event, not the one already applied to.
+    assert citizen.say("1").startswith("您正在报名：政务开放日·政务服务体验（开放点2）")
 
 
 def test_consent_refused_submits_nothing(citizen, programme, db_ctx):

@@ -165,3 +165,26 @@ def test_browsing_works_without_redis_but_dialogues_say_busy(app_without_redis):
     assert person.say("建议") == texts.STATE_UNAVAILABLE
     assert person.say("报名").startswith("正在报名的活动")
     assert person.say("我的报名") == texts.NO_APPLICATIONS
+
+
+def test_a_number_after_cancel_asks_what_it_means_instead_of_picking_from_an_old_list(citizen, programme):
+    citizen.click("EVENTS_LECTURES")
+    assert citizen.say("取消") == texts.NOTHING_TO_CANCEL
+    assert citizen.say("5") == texts.NUMBER_WITHOUT_LIST.format(number="5")
+    assert citizen.say("2") == texts.NUMBER_WITHOUT_LIST.format(number="2")
+    # Showing the list again makes its numbers pickable again.
+    citizen.click("EVENTS_LECTURES")
+    assert citizen.say("3").startswith("【政策公开讲·土地承包纠纷法律宣讲】")
+
+
+def test_a_number_after_another_reply_replaced_the_list_asks_what_it_means(citizen, programme):
+    citizen.say("活动")
+    citizen.say("帮助")  # any other reply covers the list on screen
+    assert citizen.say("2") == texts.NUMBER_WITHOUT_LIST.format(number="2")
+
+
+def test_the_list_stays_pickable_after_its_detail_and_an_out_of_range_number(citizen, programme):
+    citizen.click("EVENTS_LECTURES")
+    assert citizen.say("9") == texts.NUMBER_OUT_OF_RANGE.format(count=4)
+    assert citizen.say("3").startswith("【政策公开讲·土地承包纠纷法律宣讲】")
+    assert citizen.say("1").startswith("【政策公开讲")

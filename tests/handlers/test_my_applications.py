@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -55,6 +56,14 @@ def test_each_application_with_its_status(citizen, statuses):
     assert citizen.say("我的报名") == reply
 
 
+def test_my_applications_are_listed_in_date_order(citizen, statuses, programme, db_ctx, fixed_now):
+    with db_ctx() as session:  # one event already held: listed after the coming ones
+        session.get(Event, programme["OD-04"]).starts_at = fixed_now - dt.timedelta(days=3)
+        session.commit()
+    reply = citizen.say("我的报名")
+    assert [int(n) for n in re.findall(r"开放点(\d+)）", reply)] == [1, 2, 3, 6, 7, 4]
+
+
 def test_a_selected_application_without_a_code_gets_one(citizen, statuses, db_ctx):
     with db_ctx() as session:
         session.get(Application, statuses["OD-02"]).checkin_code = None
@@ -68,7 +77,7 @@ def test_a_selected_application_without_a_code_gets_one(citizen, statuses, db_ct
 def test_detail_and_cancel_with_confirmation(citizen, statuses, db_ctx):
     listing = citizen.say("我的报名")
     numbers = {line.split(". ")[1].split("\n")[0]: line.split(".")[0] for line in listing.split("\n\n") if ". " in line}
-    od1_number = [n for title, n in numbers.items()][-1]  # the soonest event (OD-01) is listed last
+    od1_number = [n for title, n in numbers.items()][0]  # the soonest event (OD-01) is listed first
     detail = citizen.say(od1_number)
     assert "【政务开放日·政务服务体验（开放点1）】" in detail and "状态：已报名" in detail
     assert "王**｜137****1234｜群众代表（企业）｜旧宫镇" in detail and "回复【取消报名】" in detail
@@ -85,7 +94,7 @@ def test_detail_and_cancel_with_confirmation(citizen, statuses, db_ctx):
 
 def test_cancel_can_be_kept_or_left(citizen, statuses, db_ctx):
     citizen.say("我的报名")
-    citizen.say("6")
+    citizen.say("1")
     citizen.say("取消报名")
     assert citizen.say("2") == texts.CANCEL_KEPT
     citizen.say("取消报名")
@@ -100,7 +109,7 @@ def test_cancel_without_picking_asks_which(citizen, statuses):
 
 def test_cannot_cancel_a_final_status(citizen, statuses):
     citizen.say("我的报名")
-    detail = citizen.say("1")  # OD-07: checked in
+    detail = citizen.say("6")  # OD-07: checked in
     assert "已签到" in detail and "取消报名" not in detail
     assert citizen.say("取消报名") == texts.CANNOT_CANCEL_FINAL.format(
         title="政务开放日·采购服务（开放点7）", status="已签到")
@@ -112,7 +121,7 @@ def test_cannot_cancel_once_the_event_started(citizen, statuses, db_ctx, fixed_n
             fixed_now + dt.timedelta(minutes=10))
         session.commit()
     citizen.say("我的报名")
-    citizen.say("6")
+    citizen.say("1")
     citizen.say("取消报名")
     with clock.frozen(fixed_now + dt.timedelta(minutes=11)):
         assert citizen.say("1") == texts.CANNOT_CANCEL_STARTED.format(title="政务开放日·政务服务体验（开放点1）",

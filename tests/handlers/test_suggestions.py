@@ -106,11 +106,12 @@ def test_a_picture_soon_after_is_attached_later_ones_get_a_polite_reply(citizen,
         assert citizen.send("image", PicUrl="http://x/4.jpg", MediaId="m4") == texts.NON_TEXT
 
 
-def test_suggest_right_after_reading_an_event_lists_it_first(citizen, programme):
+def test_suggest_right_after_reading_an_event_offers_that_event_first(citizen, programme):
     citizen.say("活动")
     citizen.say("15")
     about = citizen.say("建议")
-    assert "1. 1月13日 周三 政务开放日·人防教育（开放点15）" in about
+    assert "您刚刚查看了“政务开放日·人防教育（开放点15）”" in about and "1. 就本场活动留言" in about
+    assert citizen.say("1").startswith("关于“政务开放日·人防教育（开放点15）”：请输入您的意见建议")
 
 
 def test_my_suggestions_show_status_reply_and_adoption(citizen, programme, db_ctx, fixed_now):
@@ -153,3 +154,27 @@ def test_a_long_suggestion_and_reply_are_paged(citizen, programme, db_ctx, fixed
     assert len(pages) >= 3
     joined = "".join(pages)
     assert joined.count("长") == 1000 and joined.count("答") >= 800
+
+
+def test_suggestion_right_after_an_event_detail_is_about_that_event(citizen, programme, db_ctx):
+    citizen.say("活动")
+    detail = citizen.say("2")
+    assert "回复【建议】就本场活动留言" in detail
+    prompt = citizen.say("建议")
+    assert prompt == texts.SUGGEST_ABOUT_FOCUSED.format(title="政务开放日·政务服务体验（开放点2）")
+    done = citizen.say(IDEA)
+    assert "关于“政务开放日·政务服务体验（开放点2）”" in done and texts.DISTRICT_OFFICE not in done
+    with db_ctx() as session:
+        assert session.scalars(select(Suggestion.event_id)).one() == programme["OD-02"]
+
+
+def test_after_an_event_detail_the_citizen_may_still_choose_a_general_suggestion(citizen, programme, db_ctx):
+    citizen.say("活动")
+    citizen.say("2")
+    citizen.say("建议")
+    assert citizen.say("9").startswith(texts.SUGGEST_PICK_FOCUSED)
+    assert citizen.say("2").startswith("一般性意见建议：请输入您的意见建议")
+    done = citizen.say(IDEA)
+    assert "一般性意见建议" in done and texts.DISTRICT_OFFICE in done
+    with db_ctx() as session:
+        assert session.scalars(select(Suggestion.event_id)).one() is None

@@ -80,9 +80,37 @@ def test_calendar_lists_the_months_events(client, ids):
     assert "政策公开讲·政企连心桥宣讲" in html
 
 
-def test_entry_pass_shows_the_code_as_a_qr_and_looks_nothing_up(client):
+def _selected_with_code(app, event_id: int, code: str, status=None) -> None:
+    from models import Application, ApplicationStatus, Citizen
+
+    with app.app_context():
+        citizen = Citizen(openid=f"o_pass_{code}", created_at=clock.now())
+        db.session.add(citizen)
+        db.session.flush()
+        db.session.add(Application(event_id=event_id, citizen_id=citizen.id, name="王小明", mobile="13700001234",
+                                   category="其他群众", street="旧宫镇", status=status or ApplicationStatus.SELECTED,
+                                   checkin_code=code, created_at=clock.now()))
+        db.session.commit()
+
+
+def test_entry_pass_shows_the_event_with_the_code_as_a_qr(app, client, ids):
+    _selected_with_code(app, ids["OD-03"], "7KQ3MX")
     page = client.get("/pass/7kq3mx")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "7KQ3MX" in body and "<svg" in body and "入场签到码" in body
+    for expected in ("政务开放日·政务服务体验（开放点3）", "12月9日 周三 14:30–16:30", "天宫院街道政务服务大厅"):
+        assert expected in body
+    assert "王小明" not in body and "1370000" not in body  # nothing about the person
+
+
+def test_an_unknown_or_cancelled_code_is_a_404_saying_the_code_is_not_valid(app, client, ids):
+    from models import ApplicationStatus
+
+    _selected_with_code(app, ids["OD-03"], "CANCEL", ApplicationStatus.CANCELLED)
+    for code in ("NOPE00", "CANCEL"):
+        page = client.get(f"/pass/{code}")
+        body = page.get_data(as_text=True)
+        assert page.status_code == 404 and "此签到码无效" in body
+        assert "<svg" not in body and "开放点3" not in body and code not in body
     assert client.get("/pass/<script>").status_code == 404

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from models import EventMode, OutboxMessage, OutboxStatus, StaffRole, db
+from models import Application, EventMode, OutboxMessage, OutboxStatus, StaffRole, db
 from services.calendar import clock
 from services.messaging import reminders, send_plan
 from services.messaging.reminders import ReminderSettings
@@ -45,8 +45,23 @@ def test_spring_festival_reminder_goes_out_on_the_make_up_saturday(session):
     assert result.created == 1 and result.subjects == [f"event:{event.id}:2026-02-24T10:00"]
     [row] = reminder_rows(session)
     assert row.due_at == beijing("2026-02-14 09:00")
-    assert row.payload["url"] == f"https://zm.example.gov.cn/events/{event.id}"
+    code = session.query(Application).filter_by(event_id=event.id).one().checkin_code
+    assert row.payload["url"] == f"https://zm.example.gov.cn/pass/{code}"
     assert row.payload["data"]["time"] == "2026年02月24日 10:00"
+
+
+def test_each_reminder_carries_the_participants_code_and_links_to_their_entry_pass(session):
+    event = make_event(session, "2026-01-05 09:30")
+    make_participant(session, event, "o_1")
+    make_participant(session, event, "o_2")
+    assert at(session, "2026-01-04 09:00").created == 2
+    codes = {a.citizen.openid: a.checkin_code for a in session.query(Application).filter_by(event_id=event.id)}
+    assert all(codes.values()) and len(set(codes.values())) == 2
+    for row in reminder_rows(session):
+        code = codes[row.recipient]
+        url = f"https://zm.example.gov.cn/pass/{code}"
+        assert row.payload["url"] == url and row.payload["data"]["code"] == code
+        assert f"签到码：{code}" in row.payload["text"] and f'<a href="{url}">' in row.payload["text"]
 
 
 def test_sunday_make_up_day_and_a_configurable_time(session):
@@ -55,7 +70,7 @@ def test_sunday_make_up_day_and_a_configurable_time(session):
     afternoon = ReminderSettings(reminder_time=dt.time(14, 30), reminder_text="提醒：{title}，{time}，{place}")
     assert at(session, "2026-01-04 14:29", cfg=afternoon).created == 0
     assert at(session, "2026-01-04 14:30", cfg=afternoon).created == 1
-    assert reminder_rows(session)[0].payload["text"] == f"提醒：{event.title}，1月5日 09:30，清源街道政务服务大厅"
+    assert reminder_rows(session)[0].payload["text"].startswith(f"提醒：{event.title}，1月5日 09:30，清源街道政务服务大厅\n签到码：")
 
 
 def test_a_downtime_is_caught_up_until_the_event_starts(session):
