@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self' 'unsafe-inline'; connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'"
+        "script-src 'self'; object-src 'none'; base-uri 'self'; connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'"
     ),
     "Permissions-Policy": "camera=(self), geolocation=(), microphone=()",
 }
