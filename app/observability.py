@@ -2,17 +2,18 @@
 
 Every request gets an id (``X-Request-ID`` from the load balancer, or a new one)
 bound into structlog's context, so one webhook call can be followed through the
-logs; openids appear only hashed. ``/metrics`` exposes webhook latency, dedup
+logs; openids appear only hashed. ``/metrics`` (behind ``METRICS_TOKEN``) exposes webhook latency, dedup
 hits, and from the database the outbox depth and delivery outcomes by reason.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,8 +68,20 @@ def _finish(response: Response) -> Response:
     return response
 
 
+def _metrics_allowed() -> bool:
+    """``/metrics`` needs ``Authorization: Bearer <METRICS_TOKEN>`` when a token is set (always in production)."""
+    settings = current_app.extensions["settings"]
+    if not settings.METRICS_TOKEN:
+        return settings.APP_ENV != "production"
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), settings.METRICS_TOKEN.encode())
+
+
 def _metrics() -> Response:
     from models import OutboxMessage, db
+
+    if not _metrics_allowed():
+        return Response("unauthorized", 401, mimetype="text/plain", headers={"WWW-Authenticate": "Bearer"})
 
     try:
         for status, count in db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)):
