@@ -28,7 +28,7 @@ def demo_load() -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(["coordinator", "unit", "auditor"]), required=True)
 @click.option("--unit", "unit_name", default=None, help="单位名称（单位工作人员必填）")
-@click.option("--password", default=None, help="不填写时将提示输入")
+@click.option("--password", default=None, help="仅供脚本使用（会出现在进程列表中）；不填写时提示输入")
 @click.option("--name", "display_name", default="", help="显示名称")
 def staff_create(username: str, role: str, unit_name: str | None, password: str | None, display_name: str) -> None:
     """Create a console account."""
@@ -38,6 +38,9 @@ def staff_create(username: str, role: str, unit_name: str | None, password: str 
 
     if password is None:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    else:
+        click.echo("警告：--password 的值会出现在进程列表和命令历史中，仅供脚本使用；"
+                   "手工创建账号请省略它，按提示输入密码。", err=True)
     try:
         user = staff.create_user(db.session, username, role, password, unit_name, display_name, clock.now())
     except staff.StaffError as exc:

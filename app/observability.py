@@ -2,12 +2,13 @@
 
 Every request gets an id (``X-Request-ID`` from the load balancer, or a new one)
 bound into structlog's context, so one webhook call can be followed through the
-logs; openids appear only hashed. ``/metrics`` exposes webhook latency, dedup
+logs; openids appear only hashed. ``/metrics`` (behind ``METRICS_TOKEN``) exposes webhook latency, dedup
 hits, and from the database the outbox depth and delivery outcomes by reason.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -36,7 +37,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self' 'unsafe-inline'; connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'"
+        "script-src 'self'; object-src 'none'; base-uri 'self'; connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'"
     ),
     "Permissions-Policy": "camera=(self), geolocation=(), microphone=()",
 }
@@ -91,8 +92,20 @@ def _simulator_framing(response: Response) -> None:
     response.headers["Content-Security-Policy"] = policy
 
 
+def _metrics_allowed() -> bool:
+    """``/metrics`` needs ``Authorization: Bearer <METRICS_TOKEN>`` when a token is set (always in production)."""
+    settings = current_app.extensions["settings"]
+    if not settings.METRICS_TOKEN:
+        return settings.APP_ENV != "production"
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), settings.METRICS_TOKEN.encode())
+
+
 def _metrics() -> Response:
     from models import OutboxMessage, db
+
+    if not _metrics_allowed():
+        return Response("unauthorized", 401, mimetype="text/plain", headers={"WWW-Authenticate": "Bearer"})
 
     try:
         for status, count in db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)):

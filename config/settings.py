@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # Proxies (load balancers) in front of the service whose X-Forwarded-For / -Proto are trusted; 0: none.
     TRUSTED_PROXY_HOPS: int = Field(default=0, ge=0, le=5)
 
+    # Bearer token that /metrics requires (Authorization: Bearer <token>); required in production.
+    METRICS_TOKEN: str = ""
+
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8080"
     SIMULATOR_ENABLED: bool = False
     # Waits on the database. The web processes get sub-second limits from gunicorn.conf.py (the 1-second
@@ -187,6 +190,8 @@ class Settings(BaseSettings):
             problems.append("REDIS_URL：生产环境必须连接独立的 Redis 服务")
         if not self.PERSONAL_DATA_KEY:
             problems.append("PERSONAL_DATA_KEY：生产环境必须设置个人信息加密密钥")
+        if len(self.METRICS_TOKEN) < 24:
+            problems.append("METRICS_TOKEN：生产环境必须为 /metrics 设置至少 24 个字符的随机令牌")
         if problems:
             raise ValueError("；".join(problems))
         return self

@@ -10,6 +10,7 @@ when it gets no answer in 5 seconds.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -22,6 +23,8 @@ from emulator.webhook import UNAVAILABLE, Attempt, ReplyError, build_xml, parse_
 
 bp = Blueprint("emulator_phone", __name__)
 
+# WeChat openids: letters, digits, "-" and "_" (28 characters; test citizens use shorter ones).
+OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MESSAGE_TYPES = {"text", "image", "voice", "video", "location", "link"}
 EVENT_NAMES = {
     name.lower(): name
@@ -109,6 +112,8 @@ def _normalise(body: dict[str, Any]) -> tuple[str, str, str | None]:
     openid = str(body.get("openid") or "").strip()
     if not openid:
         raise PhoneError("缺少 openid")
+    if not OPENID.fullmatch(openid):
+        raise PhoneError("openid 只能包含字母、数字、“-”和“_”（最长 64 位）")
     kind = str(body.get("type") or "text")
     if kind == "event":
         event = EVENT_NAMES.get(str(body.get("event") or "").lower())

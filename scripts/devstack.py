@@ -24,10 +24,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 DEMO_STAFF = [
-    ("admin", "coordinator", None, "Zhengmin2026!", "区政务和数据局·协调员"),
-    ("caiyu", "unit", "采育镇", "Caiyu2026!", "采育镇·工作人员"),
-    ("renbao", "unit", "人保局", "Renbao2026!", "人保局·工作人员"),
-    ("auditor", "auditor", None, "Audit2026!", "审计"),
+    ("admin", "coordinator", None, "Open-day-lantern-26", "区政务和数据局·协调员"),
+    ("caiyu", "unit", "采育镇", "Maple-harbor-58", "采育镇·工作人员"),
+    ("renbao", "unit", "人保局", "Cedar-violin-37", "人保局·工作人员"),
+    ("auditor", "auditor", None, "Quartz-meadow-19", "审计"),
 ]
 TOKEN = "demotoken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -160,8 +160,8 @@ def main() -> None:
         print(
             "\n服务已启动：\n"
             f"  手机模拟器（像微信一样关注、点菜单、发消息）：{stack.base_url}/simulator\n"
-            f"  工作人员后台：{stack.base_url}/console/  协调员账号 admin / Zhengmin2026!；"
-            "单位账号 caiyu / Caiyu2026!（采育镇）；审计账号 auditor / Audit2026!\n"
+            f"  工作人员后台：{stack.base_url}/console/  协调员账号 admin / Open-day-lantern-26；"
+            "单位账号 caiyu / Maple-harbor-58（采育镇）；审计账号 auditor / Quartz-meadow-19\n"
             f"  微信接口模拟器：{stack.emulator_url}/_admin/messages\n"
             f"  健康检查：{stack.base_url}/healthz\n"
             "按 Ctrl-C 停止。\n", flush=True,

@@ -12,12 +12,17 @@ import datetime as dt
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from models import AuditLog, StaffRole, StaffUser, Unit
 from services.admin import audit
 
 ROLE_LABELS = {StaffRole.COORDINATOR: "区级协调员", StaffRole.UNIT: "单位工作人员", StaffRole.AUDITOR: "审计"}
 MIN_PASSWORD = 8
+# zxcvbn's score (0–4): 3 means "safely unguessable" (about 10^8 guesses) for an online attack.
+MIN_STRENGTH = 3
+# Words an attacker tries first against this service.
+SERVICE_WORDS = ("zhengmin", "daxing", "wechat", "weixin", "console", "admin")
 # Audit actions that end every session of the account they name.
 REVOKING_ACTIONS = ("logout", "password_changed", "deactivated")
 
@@ -96,6 +101,11 @@ def deactivate(session, user: StaffUser, now: dt.datetime, actor=None, ip: str =
 
 
 def check_password(password: str, username: str = "") -> None:
-    """Raise :class:`StaffError` for a password that is too short."""
+    """Raise :class:`StaffError` for a password that is too short, common or easy to guess (zxcvbn)."""
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"密码至少 {MIN_PASSWORD} 位")
+    # zxcvbn's cost grows with length; the first 72 characters decide its score anyway.
+    score = zxcvbn(password[:72], user_inputs=[username, *SERVICE_WORDS])["score"]
+    if score < MIN_STRENGTH:
+        raise StaffError("密码太容易被猜中（常见密码、键盘序列、日期、重复字符或与账号相近）。"
+                         "请使用更长、不常见的密码，例如几个互不相关的词加数字或符号。")

@@ -22,6 +22,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgresql://zm:pw@db/zm",
     "REDIS_URL": "redis://redis:6379/0",
     "PERSONAL_DATA_KEY": "k2Vr0V5m3nqTrAL0yZp1YzH8mIYG6xXv0wQn0cKbU0g=",
+    "METRICS_TOKEN": "m" * 32,
 }
 
 

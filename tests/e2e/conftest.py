@@ -29,10 +29,10 @@ def live_stack():
         stack.stop()
         raise
     stack.users = {
-        "coordinator": ("admin", "Zhengmin2026!"),
-        "unit": ("caiyu", "Caiyu2026!"),
-        "unit_b": ("renbao", "Renbao2026!"),
-        "auditor": ("auditor", "Audit2026!"),
+        "coordinator": ("admin", "Open-day-lantern-26"),
+        "unit": ("caiyu", "Maple-harbor-58"),
+        "unit_b": ("renbao", "Cedar-violin-37"),
+        "auditor": ("auditor", "Quartz-meadow-19"),
     }
     assert {u[0] for u in stack.users.values()} == {s[0] for s in DEMO_STAFF}
     yield stack
