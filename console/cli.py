@@ -99,6 +99,10 @@ def summary_lines(run, event) -> list[str]:
                  f"定向邀请 {len(result.get('invited', []))} 人，用时 {result.get('elapsed', 0):.1f} 秒")
     if result.get("min_probability"):
         lines.append(f"每位报名者的最低入选概率：{result['min_probability']:.2%}")
+        uniform = min(run.seats / len(result["pool"]), 1.0) if result.get("pool") else None
+        if uniform is not None and result["min_probability"] < uniform - 0.0005:
+            lines.append(f"说明：不设配额时每人入选概率为 {uniform:.2%}；为满足配额，部分报名者的入选概率降至 "
+                         f"{result['min_probability']:.2%}")
     used_quotas = result.get("quotas_used", {})
     for feature, label in (("category", "类别"), ("street", "街镇")):
         counts = result["counts"].get(feature, {})

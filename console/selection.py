@@ -28,6 +28,7 @@ from services.programme import deadlines
 from services.selection import texts
 
 RUNNING = (SelectionStatus.QUEUED, SelectionStatus.RUNNING)
+ANY_STREET = "*"  # the engine's "every street" entry
 
 
 def _category_rows(pool: list, quotas: dict) -> list[dict]:
@@ -54,6 +55,46 @@ def _read_quotas(form_data, rows: list[dict]) -> tuple[dict, list[str]]:
     return {"category": table}, errors
 
 
+def _street_rows(pool: list, quotas: dict) -> tuple[list[dict], str]:
+    """One row per street in the pool (applicants, min, max; blank: no limit) and the "each street at most" cap."""
+    counts = Counter(row[2] for row in pool)
+    table = quotas.get("street", {})
+    cap = table.get(ANY_STREET, [0, ""])[1]
+    rows = []
+    for index, (name, applicants) in enumerate(sorted(counts.items(), key=lambda item: (-item[1], item[0]))):
+        low, high = table.get(name, ["", ""])
+        rows.append({"index": index, "value": name, "applicants": applicants,
+                     "min": "" if low in ("", 0) else low, "max": high})
+    return rows, "" if cap in ("", None) else str(cap)
+
+
+def _read_street_quotas(form_data, rows: list[dict]) -> tuple[dict, str, list[str]]:
+    """The street quotas typed in the form ({} when none), the cap as typed, and what is wrong (Chinese)."""
+    table, errors = {}, []
+    cap = form_data.get("street_cap", "").strip()
+    if cap and not cap.isdigit():
+        errors.append("“每个街镇最多”应为不小于 0 的整数，或留空表示不限。")
+    elif cap:
+        table[ANY_STREET] = [0, int(cap)]
+    # Inputs are matched by the street named in the form, not by position: an application from a new
+    # street since the page was shown must not shift everyone's quota onto the wrong street.
+    typed = {form_data.get(f"sname-{i}", ""): i for i in range(len(rows) + 50) if form_data.get(f"sname-{i}")}
+    for row in rows:
+        index = typed.get(row["value"], row["index"] if not typed else None)
+        raw_min = form_data.get(f"smin-{index}", "").strip() if index is not None else ""
+        raw_max = form_data.get(f"smax-{index}", "").strip() if index is not None else ""
+        row["min"], row["max"] = raw_min, raw_max  # shown again as typed if something is wrong
+        if not raw_min and not raw_max:
+            continue
+        if not all(raw.isdigit() for raw in (raw_min, raw_max) if raw):
+            errors.append(f"“{row['value']}”的下限和上限应为不小于 0 的整数，或留空表示不限。")
+            continue
+        default_max = table.get(ANY_STREET, [0, None])[1]
+        high = int(raw_max) if raw_max else default_max
+        table[row["value"]] = [int(raw_min or 0), high if high is not None else row["applicants"]]
+    return table, cap, errors
+
+
 def _people(ids: list[int]) -> dict[int, Application]:
     """Applications by id, for showing a draw's result."""
     if not ids:
@@ -62,7 +103,7 @@ def _people(ids: list[int]) -> dict[int, Application]:
 
 
 def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems: list[str] | None = None,
-          status: int = 200):
+          status: int = 200, streets: tuple[list[dict], str] | None = None):
     """Render the draw page for the event's current state."""
     run = selection.latest_run(db.session, event.id)
     pool = selection.pool_of(db.session, event.id)
@@ -72,15 +113,20 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
         previous = run.quotas if run is not None and run.status != SelectionStatus.CONFIRMED else None
         base = previous if previous and previous.get("category") else selection.default_quotas(seats)
         rows = _category_rows(pool, base)
+        streets = _street_rows(pool, previous or {})
         table = {"category": {r["value"]: [r["min"], r["max"]] for r in rows}}
+        if previous and previous.get("street"):
+            table["street"] = previous["street"]
         problems = selection.check_feasibility(pool, table, seats)
         adjustments = [] if problems else selection.quota_adjustments(pool, table, seats)
+    street_rows, street_cap = streets if streets is not None else _street_rows(pool, {})
     result = (run.result or {}) if run is not None else {}
     people = _people([*result.get("selected", []), *result.get("waitlist", []), *result.get("invited", [])])
     deadline = deadlines.selection_notice_deadline(event)
     return render_template(
         "console/selection.html", event=event, form=form, confirm_form=ConfirmForm(), run=run, result=result,
-        rows=rows, problems=problems or [], adjustments=adjustments, seats=seats,
+        rows=rows, problems=problems or [], adjustments=adjustments, seats=seats, street_rows=street_rows,
+        street_cap=street_cap, uniform=_uniform_probability(run, result),
         pool_size=len(result["pool"]) if run is not None and run.status == SelectionStatus.CONFIRMED else len(pool),
         invited=selection.invitations(db.session, event.id), people=people, deadline=deadline,
         late=clock.today_local() > deadline.day, algorithm_labels=texts.ALGORITHM_LABELS,
@@ -88,6 +134,14 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
         status_labels=texts.STATUS_LABELS, shown_name=shown_name, shown_mobile=shown_mobile,
         running=run is not None and run.status in RUNNING,
     ), status
+
+
+def _uniform_probability(run, result: dict) -> float | None:
+    """Each applicant's chance with no quota at all (seats ÷ applicants), to compare the lowest one with."""
+    pool = result.get("pool") or []
+    if run is None or not pool or not run.seats:
+        return None
+    return min(run.seats / len(pool), 1.0)
 
 
 @bp.get("/events/<int:event_id>/selection")
@@ -112,19 +166,25 @@ def selection_draw(event_id: int):
     seats = selection.seats_to_draw(db.session, event)
     rows = _category_rows(pool, selection.default_quotas(seats))
     quotas, errors = _read_quotas(request.form, rows)
+    street_rows, _cap = _street_rows(pool, {})
+    street_table, cap, street_errors = _read_street_quotas(request.form, street_rows)
+    streets = (street_rows, cap)
+    errors += street_errors
+    if street_table:
+        quotas["street"] = street_table
     if not form.validate_on_submit() or errors:
-        return _page(event, form, rows, errors, status=400)
+        return _page(event, form, rows, errors, status=400, streets=streets)
     problems = selection.check_feasibility(pool, quotas, seats)
     if problems:
         flash("按当前配额无法完成遴选，请根据下方说明调整配额。", "error")
-        return _page(event, form, rows, problems, status=400)
+        return _page(event, form, rows, problems, status=400, streets=streets)
     seed = int(form.seed.data) if form.seed.data else None
     try:
         selection.start_draw_in_background(sessionmaker(bind=db.engine), event.id, clock.now(), seed=seed,
                                            quotas=quotas, staff=current_user)
     except selection.SelectionError as error:
         flash(_error_text(error), "error")
-        return _page(event, form, rows, [], status=409)
+        return _page(event, form, rows, [], status=409, streets=streets)
     flash("遴选已开始，请稍候。", "info")
     return redirect(url_for("console.selection_page", event_id=event.id))
 

@@ -105,7 +105,8 @@ def adjust_to_pool(pool: list, features: Features, seats: int, *,
                 table[value] = (counts[value], hi)
                 notes.append(texts.MIN_LOWERED.format(value=value, old=lo, count=counts[value]))
         reachable = sum(min(hi, counts[value]) for value, (_, hi) in table.items())
-        if default_quotas and reachable < seats <= len(pool):
+        # Only the category table has defaults; street quotas are always typed by staff and kept.
+        if default_quotas and name == "category" and reachable < seats <= len(pool):
             for value, (lo, hi) in sorted(table.items()):
                 if hi < counts[value]:
                     table[value] = (lo, counts[value])

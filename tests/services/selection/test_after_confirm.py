@@ -94,3 +94,24 @@ def test_cli_confirm_before_the_deadline_asks_for_a_reason_and_says_applications
     with app.app_context():
         event = db.session.get(Event, event_id)
         assert events.application_window(event, clock.now()).state is events.WindowState.SELECTION_DONE
+
+
+def test_an_undersubscribed_event_drawn_and_confirmed_from_the_cli_reads_selected_in_the_chat(app, client, runner,
+                                                                                              fixed_now):
+    with app.app_context():
+        demo.load(db.session, NOW)
+        event = db.session.scalar(select(Event).where(Event.code == "OD-01"))
+        event.seats, event_id, title = 20, event.id, event.title
+        for n in range(13):
+            applications.apply(db.session, f"o_few_{n}", event_id, name="报名市民", mobile=f"1390000{n:04d}",
+                               category=CATEGORIES[n % 6], street=STREETS[n % 3], reason="", now=clock.now())
+        db.session.commit()
+    ran = runner.invoke(args=["selection", "run", str(event_id), "--seed", "8080"])
+    assert ran.exit_code == 0 and "全体报名者入选，未进行抽签" in ran.output, ran.output
+    done = runner.invoke(args=["selection", "confirm", str(event_id), "--reason", "报名人数不足席位，提前通知"])
+    assert done.exit_code == 0 and "入选 13 人、候补 0 人、未入选 0 人" in done.output, done.output
+    mine = Person(WeChat(client), "o_few_0").say("我的报名")
+    assert title in mine and "已入选（签到码" in mine
+    late = Person(WeChat(client), "o_few_late")
+    _open_detail(late, title)
+    assert late.say("报名").startswith(f"“{title}”的报名已于 11月23日 周一 09:00 截止")

@@ -341,3 +341,15 @@ def test_cli_confirm_applies_the_latest_draw_and_refuses_twice_or_before_a_done_
     assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.subject == f"event:{event_id}")).all()) == 40
     again = runner.invoke(args=["selection", "confirm", str(event_id)])
     assert again.exit_code == 1 and "遴选结果已确认" in again.output
+
+
+def test_typed_street_caps_are_kept_beside_default_category_quotas_and_explained(app, runner, session, event):
+    fill(session, event, 20, street="兴丰街道")
+    fill(session, event, 20, start=20, seed=2)
+    session.commit()
+    ran = runner.invoke(args=["selection", "run", str(event.id), "--seed", "99", "--street", "兴丰街道=0-12"])
+    assert ran.exit_code == 0, ran.output
+    assert "兴丰街道：" in ran.output and "（配额 0–12）" in ran.output
+    assert "说明：不设配额时每人入选概率为 75.00%；为满足配额，部分报名者的入选概率降至" in ran.output
+    run = selection.latest_run(session, event.id)
+    assert run.result["quotas_used"]["street"]["兴丰街道"] == [0, 12] and run.result["counts"]["street"]["兴丰街道"] <= 12
