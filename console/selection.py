@@ -224,10 +224,13 @@ def selection_confirm(event_id: int):
         flash("找不到要确认的遴选结果，请刷新页面后重试。", "error")
         return redirect(url_for("console.selection_page", event_id=event.id))
     now = clock.now()
+    early_reason = request.form.get("early_reason", "").strip()[:500]
+    if selection.closes_applications_early(db.session, event.id, now) and not early_reason:
+        flash("报名尚未截止：提前确认会立即截止报名，请填写提前确认的理由（将记入操作日志）。", "error")
+        return redirect(url_for("console.selection_page", event_id=event.id))
     try:
         selection.confirm(db.session, run.id, current_user, now,
-                          base_url=current_app.extensions["settings"].PUBLIC_BASE_URL,
-                          early_reason=request.form.get("early_reason", "")[:500])
+                          base_url=current_app.extensions["settings"].PUBLIC_BASE_URL, early_reason=early_reason)
     except selection.SelectionError as error:
         db.session.rollback()
         flash(_error_text(error), "error")

@@ -76,7 +76,7 @@ def test_draw_in_background_then_confirm_sends_notices(app, login_as, console_da
     page = client.get(url).get_data(as_text=True)
     assert "20260302" in page and "入选名单（28 人）" in page and "候补顺序（12 人）" in page
     assert "确认并发送通知" in page and "最晚应于 2026-03-31" in page
-    page = client.post(f"{url}/confirm", data={"run_id": run.id}, follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"{url}/confirm", data={"run_id": run.id, "early_reason": "遴选日提前"}, follow_redirects=True).get_data(as_text=True)
     assert "入选 28 人、候补 12 人、未入选 0 人" in page and "遴选结果已于" in page
     with app.app_context():
         notices = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("selection_%"))).all()
@@ -136,6 +136,10 @@ def test_confirming_before_the_deadline_warns_asks_why_and_closes_applications(a
     page = staff.get(url).get_data(as_text=True)
     assert 'id="closes-early"' in page and "确认遴选结果后报名将立即截止" in page and 'name="early_reason"' in page
     assert "报名中" in client.get(f"/events/{console_data.event_a_id}").get_data(as_text=True)
+    refused = staff.post(f"{url}/confirm", data={"run_id": run.id, "early_reason": "  "},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "请填写提前确认的理由" in refused and "报名中" in client.get(f"/events/{console_data.event_a_id}").get_data(
+        as_text=True), "nothing confirmed without a reason"
     page = staff.post(f"{url}/confirm", data={"run_id": run.id, "early_reason": "场地临时调整"},
                       follow_redirects=True).get_data(as_text=True)
     assert "报名已截止，此后不再接受报名" in page and "遴选已完成，报名已截止" in page

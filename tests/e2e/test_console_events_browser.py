@@ -134,6 +134,9 @@ def _draw_and_confirm(page, stack, event_id: int) -> None:
     page.wait_for_selector("text=入选名单（6 人）", timeout=90000)  # the page polls, then reloads
     assert "20261123" in page.content() and "候补顺序（4 人）" in page.content()
     shot(page, "selection")
+    page.click("text=确认并发送通知")  # before the deadline: a reason is asked for
+    page.wait_for_selector("text=请填写提前确认的理由")
+    page.fill("textarea[name=early_reason]", "场地调整，需提前通知入选人员")
     page.click("text=确认并发送通知")
     page.wait_for_selector("text=遴选结果已确认")
     assert "入选 6 人、候补 4 人" in page.content()
