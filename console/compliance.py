@@ -10,7 +10,8 @@ from sqlalchemy import select
 from console import CALENDAR_DISMISSED, NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import ComplianceFilterForm
-from models import Event, Unit, db
+from console.late_reasons import explained, late_reasons
+from models import Unit, db
 from services.calendar import clock, workdays
 from services.programme import deadlines
 from services.programme.deadline_texts import SHORT_LABELS, estimated_note
@@ -30,23 +31,6 @@ def _board(form: ComplianceFilterForm):
     if form.level.data in LEVEL_LABELS:
         board = [item for item in board if item.status == form.level.data]
     return board
-
-
-def late_reasons(board) -> dict[int, str]:
-    """Event id → the reason a coordinator recorded for publishing it late (only events that have one)."""
-    ids = [item.event_id for item in board]
-    if not ids:
-        return {}
-    rows = db.session.execute(select(Event.id, Event.publish_override_reason).where(
-        Event.id.in_(ids), Event.publish_override_reason != ""))
-    return {event_id: reason for event_id, reason in rows}
-
-
-def explained(rule, reasons: dict[int, str], event_id: int) -> str:
-    """The recorded reason when ``rule`` is a late publication that has one, else ''."""
-    if rule.rule == deadlines.ANNOUNCEMENT and rule.status == deadlines.RED and rule.done:
-        return reasons.get(event_id, "")
-    return ""
 
 
 @bp.get("/compliance")

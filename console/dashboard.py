@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from console import bp
 from console.access import readers, scoped_unit_id
-from console.compliance import explained, late_reasons
+from console.late_reasons import explained, late_reasons
 from models import Event, EventStatus, OutboxMessage, OutboxStatus, Suggestion, SuggestionStatus, db
 from services.calendar import clock
 from services.programme import deadlines

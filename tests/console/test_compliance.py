@@ -155,3 +155,5 @@ def test_a_late_publication_with_a_recorded_reason_says_so_on_the_board_and_the_
     for page in (board, dashboard):
         assert "·已说明理由" in page and 'title="超期理由：上级临时调整活动安排"' in page
         assert "超期理由" in page and "上级临时调整活动安排" in page
+    nav = dashboard.split('<nav class="nav">', 1)[1].split("</nav>", 1)[0]
+    assert nav.index("活动管理") < nav.index("意见建议") < nav.index("合规看板")  # the menu keeps its order
