@@ -17,11 +17,16 @@ from services.calendar import clock
 PER_PAGE = 50
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}")
 NAV.append(("console.audit_log", "审计日志", (StaffRole.COORDINATOR, StaffRole.AUDITOR)))
+# Every action the services record (``audit.record(..., "<action>", ...)``), in the words staff use.
 ACTION_LABELS = {
     "login": "登录", "event.create": "新建活动", "event.update": "编辑活动", "event.publish": "发布活动",
-    "event.cancel": "取消活动", "event.postpone": "活动延期", "invitation.add": "添加定向邀请",
-    "invitation.remove": "撤销定向邀请", "applications.export": "导出报名名单", "checkin": "现场签到",
-    "checkin.codes": "生成签到码", "selection.run": "开始遴选", "selection.confirm": "确认遴选并通知",
+    "event.cancel": "取消活动", "event.postpone": "活动延期", "event.closing": "填写活动总结",
+    "invitation.add": "添加定向邀请", "invitation.remove": "撤销定向邀请", "applications.export": "导出报名名单",
+    "applications.view_personal": "查看报名者个人信息", "checkin": "现场签到", "checkin.codes": "生成签到码",
+    "selection.run": "开始遴选", "selection.confirm": "确认遴选并通知", "suggestion.draft": "保存答复草稿",
+    "suggestion.reply": "发布意见建议答复", "suggestion.assign": "分派意见建议", "broadcast.save": "保存群发",
+    "broadcast.preview": "群发预览", "broadcast.send": "发送群发", "outbox.retry": "重发失败消息",
+    "stats.export": "导出统计",
 }
 
 

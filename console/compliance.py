@@ -10,6 +10,7 @@ from sqlalchemy import select
 from console import CALENDAR_DISMISSED, NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import ComplianceFilterForm
+from console.late_reasons import explained, late_reasons
 from models import Unit, db
 from services.calendar import clock, workdays
 from services.programme import deadlines
@@ -46,7 +47,7 @@ def compliance_board():
     return render_template(
         "console/compliance.html", form=form, rows=rows, totals=totals, rule_order=RULE_ORDER,
         rule_labels=SHORT_LABELS, level_labels=LEVEL_LABELS, health=workdays.calendar_health(),
-        today=clock.today_local(), estimated_note=estimated_note)
+        today=clock.today_local(), estimated_note=estimated_note, reasons=late_reasons(board), explained=explained)
 
 
 @bp.post("/calendar-banner/dismiss")

@@ -7,6 +7,10 @@ step; wrong input is explained and the question asked again.
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
 from handlers import lists, texts
 from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
@@ -20,6 +24,7 @@ from services.privacy import mask_mobile, mask_name
 from services.programme import events
 from services.programme.events import WindowState
 
+log = logging.getLogger(__name__)
 DIALOGUE = "apply"
 YES = {"1", "确认", "提交", "确认提交", "是", "好", "好的", "确定"}
 NO = {"2", "修改", "重新填写", "重填", "否"}
@@ -208,18 +213,27 @@ def _on_confirm(ctx: ChatContext) -> Reply:
         return TextReply(texts.ASK_NAME)
     if ctx.text not in YES:
         return ask_again(ctx, texts.CONFIRM_OR_CHANGE, _summary(ctx))
-    ctx.state.clear()
     try:
         application = applications.apply(
             ctx.session, ctx.openid, data["event_id"], name=data["name"], mobile=data["mobile"],
             category=data["category"], street=data["street"], reason=data.get("reason", ""), now=ctx.now)
+        # Commit here, not after the reply: the answers are dropped only once the application is stored.
+        ctx.session.commit()
     except applications.AlreadyApplied as exc:
+        ctx.state.clear()
         return TextReply(texts.ALREADY_APPLIED.format(title=exc.application.event.title,
                                                       status=status_label(ctx, exc.application)))
     except applications.ApplicationsClosed as exc:
+        ctx.state.clear()
         return TextReply(closed_text(exc.event, exc.window))
     except (applications.ApplicationError, events.EventNotFound):
+        ctx.state.clear()
         return TextReply(texts.APPLY_FAILED)
+    except SQLAlchemyError:
+        ctx.session.rollback()
+        log.exception("apply.commit_failed", extra={"event_id": data["event_id"]})
+        return TextReply(texts.APPLY_NOT_SAVED)  # the dialogue stays at the summary: 确认 again retries
+    ctx.state.clear()
     return TextReply(done_text(application.event))
 
 

@@ -150,6 +150,10 @@ APPLY_DONE = (
 NEXT_SELECTION_DAY = "工作人员将于 {day} 进行公开遴选（随机抽选，兼顾各类代表）。"
 NEXT_SELECTION_AFTER = "报名截止（{closes}）后将进行公开遴选（随机抽选，兼顾各类代表）。"
 APPLY_FAILED = "抱歉，报名未能提交，请稍后回复【报名】重试。"
+APPLY_NOT_SAVED = (
+    "抱歉，系统繁忙，您的报名暂未提交成功，给您带来不便，敬请谅解。\n"
+    "您填写的信息已为您保留，请稍后回复【确认】再次提交。"
+)
 ALREADY_APPLIED = "您已报名“{title}”，当前状态：{status}。\n回复【我的报名】查看详情。"
 ALREADY_APPLIED_OTHERS = "您已报名“{title}”，当前状态：{status}。回复【我的报名】可查看详情。"
 NO_OTHER_OPEN_APPLICATIONS = "目前没有其他正在接受报名的活动。"

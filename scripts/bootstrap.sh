@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a clean machine for `make run` / `make test`: system packages (Chromium,
-# a CJK font, PostgreSQL, wrk) and the Python virtual environment. Idempotent and quiet
+# a CJK font, a colour emoji font, PostgreSQL, wrk) and the Python virtual environment. Idempotent and quiet
 # when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,8 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need_apt+=(fonts-wqy-microhei)
+# Citizens type emoji; without a colour emoji font the simulator shows empty boxes.
+fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || need_apt+=(fonts-noto-color-emoji)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ "${WITH_BENCH:-0}" = "1" ]; then command -v wrk >/dev/null 2>&1 || need_apt+=(wrk); fi
 

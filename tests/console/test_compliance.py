@@ -140,3 +140,20 @@ def test_the_holiday_banner_is_one_line_dismissible_for_the_session_and_full_on_
                            data={"next": "https://evil.example/"}).headers["Location"].endswith("/console/")
         # Another login (a new session) sees it again.
         assert 'id="calendar-banner"' in login_as("unit_a").get("/console/").get_data(as_text=True)
+
+
+def test_a_late_publication_with_a_recorded_reason_says_so_on_the_board_and_the_dashboard(app, console_data,
+                                                                                        login_as):
+    with app.app_context():
+        event = db.session.get(Event, console_data.hybrid_event_id)  # livestreamed: announced 3 working days ahead
+        event.announced_at = event.starts_at - dt.timedelta(days=1)
+        event.publish_override_reason = "上级临时调整活动安排"
+        db.session.commit()
+    client = login_as("coordinator")
+    board = client.get("/console/compliance").get_data(as_text=True)
+    dashboard = client.get("/console/").get_data(as_text=True)
+    for page in (board, dashboard):
+        assert "·已说明理由" in page and 'title="超期理由：上级临时调整活动安排"' in page
+        assert "超期理由" in page and "上级临时调整活动安排" in page
+    nav = dashboard.split('<nav class="nav">', 1)[1].split("</nav>", 1)[0]
+    assert nav.index("活动管理") < nav.index("意见建议") < nav.index("合规看板")  # the menu keeps its order

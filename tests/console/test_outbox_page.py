@@ -67,3 +67,16 @@ def test_error_text_from_wechat_is_escaped(app, console_data, login_as):
     _failed(app, "o_a", "event:1", 99999, "<img src=x onerror=alert(1)>")
     page = login_as("coordinator").get("/console/outbox").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_the_purpose_filter_shows_chinese_labels_not_raw_keys(app, console_data, login_as):
+    import re
+
+    _failed(app, "o_sel", f"event:{console_data.event_a_id}", 43004, "x", purpose="selection_selected")
+    _failed(app, "o_topic", f"event:{console_data.event_a_id}", 43004, "x", purpose="topic_notice")
+    page = login_as("coordinator").get("/console/outbox").get_data(as_text=True)
+    options = re.findall(r'<option value="([a-z_]+)"[^>]*>([^<]*)</option>', page)
+    labels = dict(options)
+    assert labels["selection_selected"] == "遴选结果：入选通知" and labels["topic_notice"] == "专题订阅新活动通知"
+    assert all(not re.fullmatch(r"[a-z_]+", label) for _, label in options)
+    assert "selection_selected" not in page.split("</select>", 1)[1]  # the table too

@@ -287,3 +287,34 @@ def test_the_privacy_notice_states_the_retention_the_app_was_built_with(tmp_path
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_database_failure_at_the_last_step_keeps_the_answers_and_confirm_again_succeeds(citizen, programme,
+                                                                                          db_ctx):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    start(citizen)
+    for answer, _ in STEPS:
+        citizen.say(answer)
+    failures = []
+
+    def fail_once(session):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    event.listen(Session, "before_commit", fail_once)
+    try:
+        reply = citizen.say("确认")
+    finally:
+        event.remove(Session, "before_commit", fail_once)
+    assert failures and reply == texts.APPLY_NOT_SAVED
+    assert application_count(db_ctx) == 0
+    done = citizen.say("确认")
+    assert done.startswith("报名成功！")
+    with db_ctx() as session:
+        application = session.scalars(select(Application)).one()
+        assert (application.name, application.mobile, application.category, application.street,
+                application.reason) == ("张三", "13812345678", "群众代表（家长）", "黄村镇", "想了解政务服务大厅的帮办服务")

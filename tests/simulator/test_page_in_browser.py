@@ -29,3 +29,35 @@ def test_messages_are_escaped_and_rendered(setup: Setup, phone_page) -> None:
     assert "<i>开放日</i>" in page.locator(".card.template dd").first.inner_text()
     assert page.locator(".card.template a.card-footer").get_attribute("href") == "https://x.cn/e/1"
     assert page.locator("#bar").is_visible(), "a follower sees the menu bar"
+
+
+COLOURED_PIXELS = """(el) => {
+    // Draw the bubble's text with the bubble's own font and count clearly coloured pixels:
+    // a colour emoji font paints yellow faces; without one Chromium draws grey "tofu" boxes.
+    const style = getComputedStyle(el);
+    const canvas = document.createElement('canvas');
+    canvas.width = 400; canvas.height = 80;
+    const ctx = canvas.getContext('2d');
+    ctx.font = `40px ${style.fontFamily}`;
+    ctx.fillStyle = '#000';
+    ctx.fillText(el.innerText.trim(), 4, 56);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let coloured = 0;
+    for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 80) coloured++;
+    }
+    return coloured;
+}"""
+
+
+def test_emoji_a_citizen_types_are_drawn_in_colour_not_as_empty_boxes(setup: Setup, phone_page) -> None:
+    emulator, page = setup.emulator, phone_page
+    emulator.follower("o_emoji", interaction="message")
+    emulator.api("/cgi-bin/message/custom/send", {"touser": "o_emoji", "msgtype": "text", "text": {"content": "😀👍🎉"}})
+    page.goto(setup.service_base + "/simulator?openid=o_emoji")
+    bubble = page.locator(".bubble .text").first
+    bubble.wait_for()
+    assert bubble.inner_text().strip() == "😀👍🎉"
+    assert page.evaluate(COLOURED_PIXELS, bubble.element_handle()) > 200, \
+        "no colour emoji font: scripts/bootstrap.sh installs fonts-noto-color-emoji"
