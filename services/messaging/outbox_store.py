@@ -174,7 +174,16 @@ class GroupCommitStore(DirectStore):
                 by_kind.setdefault(kind, []).append(params)
         for kind, rows in by_kind.items():
             conn.execute(FINISH[kind], rows)
-        return [params["row_id"] in won if kind == "claim" else None for kind, params, _ in batch]
+        # A row queued twice (dispatched twice to this pool) is won by its first claim only: one send.
+        results, granted = [], set()
+        for kind, params, _ in batch:
+            if kind != "claim":
+                results.append(None)
+                continue
+            first = params["row_id"] in won and params["row_id"] not in granted
+            granted.add(params["row_id"])
+            results.append(first)
+        return results
 
     def _alone(self, kind: str, params: dict):
         if kind == "claim":

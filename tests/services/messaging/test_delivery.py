@@ -322,6 +322,24 @@ def test_failures_counts_retry_and_cancel(app, emulator, frozen):
     assert send(app, failed_id)["sent"] == 1
 
 
+def test_a_row_claimed_twice_in_one_group_commit_is_won_once(app, frozen):
+    from concurrent.futures import Future
+
+    from services.messaging import outbox_store
+
+    row_id = queue(app, "o_twice")
+    with app.app_context():
+        engine = db.engine
+    store = outbox_store.GroupCommitStore(engine)
+    try:
+        claims = [Future(), Future()]
+        params = {"row_id": row_id, "worker": "w1", "now": NOW}
+        store._commit([("claim", dict(params), claims[0]), ("claim", dict(params), claims[1])])
+        assert [claim.result() for claim in claims] == [True, False], "one claim wins, so the row is sent once"
+    finally:
+        store.close()
+
+
 def test_group_commit_claims_each_row_once_and_isolates_a_bad_item(app, frozen):
     import threading
 
