@@ -35,7 +35,7 @@ def _item(ctx: ChatContext, event: Event | None) -> str:
     if event is None:
         return texts.ITEM_GONE
     mode = wording.MODE_LABELS[event.mode.value]
-    place = event.place or announcement.PLACE_TBD
+    place = announcement.place_of(event)
     where = mode if place == mode else f"{mode}｜{place}"
     return texts.EVENT_ITEM.format(when=wording.when(event.starts_at), title=event.title, where=where,
                                    window=window_line(event, ctx))

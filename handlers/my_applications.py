@@ -73,7 +73,7 @@ def _blocks(ctx: ChatContext, application_id: int) -> list[str]:
     application = applications.get_mine(ctx.session, ctx.openid, application_id)
     event = application.event
     blocks = [texts.APPLICATION_DETAIL.format(
-        title=event.title, when=wording.when(event.starts_at), place=event.place or announcement.PLACE_TBD,
+        title=event.title, when=wording.when(event.starts_at), place=announcement.place_of(event),
         status=status_text(ctx, application), name=mask_name(application.name) or "—",
         mobile=mask_mobile(application.mobile) or "—", category=application.category, street=application.street or "—",
     )]
@@ -163,7 +163,7 @@ def on_accept(ctx: ChatContext) -> Reply:
     except waitlist.NoOffer:
         return TextReply(texts.OFFER_GONE)
     return TextReply(texts.OFFER_ACCEPTED.format(title=accepted.event.title, when=wording.when(accepted.event.starts_at),
-                                                 place=accepted.event.place or announcement.PLACE_TBD,
+                                                 place=announcement.place_of(accepted.event),
                                                  code=accepted.checkin_code,
                                                  url=links.pass_url(accepted.checkin_code, ctx.public_base_url)))
 

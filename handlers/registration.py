@@ -262,7 +262,11 @@ def _prompt(ctx: ChatContext) -> str:
 
 @needs_state
 def on_dialogue(ctx: ChatContext) -> Reply:
-    """Every message while applying."""
+    """Every message while applying; a dialogue whose application was made meanwhile (on the page) ends."""
+    made = applications.existing(ctx.session, ctx.openid, ctx.state.data.get("event_id", 0))
+    if made is not None and made.status != ApplicationStatus.CANCELLED:
+        ctx.state.clear()
+        return TextReply(texts.APPLIED_ELSEWHERE.format(title=made.event.title, status=status_text(ctx, made)))
     return run_steps(ctx, DIALOGUE, STEPS, _prompt)
 
 

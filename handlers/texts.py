@@ -140,6 +140,7 @@ APPLY_SUMMARY = (
     "回复【确认】提交报名；回复【修改】重新填写。"
 )
 CONFIRM_OR_CHANGE = "请回复【确认】提交，或回复【修改】重新填写。"
+APPLIED_ELSEWHERE = "您已在网页上完成“{title}”的报名（{status}），本次对话报名已结束，无需重复填写。回复【我的报名】可查看详情。"
 APPLY_DONE = (
     "报名成功！\n"
     "活动：{title}（{when}）\n\n"

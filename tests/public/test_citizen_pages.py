@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import demo
 from models import Application, ApplicationStatus, Event, db
@@ -80,6 +80,8 @@ def test_a_citizen_is_authorised_silently_applies_on_one_page_and_sees_it_in_the
     listing = phone.open("/my/apply").get_data(as_text=True)
     assert "正在报名的活动" in listing and "政务开放日·政务服务体验（开放点1）" in listing
     target = event_id(site, "OD-01")
+    assert f'href="/my/apply/{target}"' in phone.client.get(f"/events/{target}").get_data(as_text=True), \
+        "the event page's 在线报名 opens the form"
     form = phone.open(f"/my/apply/{target}").get_data(as_text=True)
     assert "个人信息告知" in form and "活动结束 180 天后自动删除" in form
     done = phone.client.post(f"/my/apply/{target}", data={
@@ -166,3 +168,20 @@ def test_the_session_expires_and_the_large_text_switch(site, emulator, fixed_now
     assert 'class="large"' in phone.client.get("/my/suggestions").get_data(as_text=True), "kept for the session"
     with clock.frozen(NOW + dt.timedelta(minutes=121)):
         assert phone.client.get("/my/applications").location.startswith(emulator.base), "signed out after 2 hours"
+
+
+def test_a_chat_dialogue_half_way_ends_politely_when_the_page_applies(site, emulator):
+    wechat = WeChat(site.test_client())
+    openid, target = "o_both_ways", event_id(site, "OD-01")
+    wechat.text(openid, "报名")
+    assert "政务开放日·政务服务体验（开放点1）" in wechat.text(openid, "1")
+    wechat.text(openid, "张三")  # the chat now asks for the mobile
+    phone = Phone(site, emulator, openid)
+    phone.open(f"/my/apply/{target}")
+    phone.client.post(f"/my/apply/{target}", data={"name": "张三", "mobile": "13812345678", "category": "人大代表",
+                                                    "street": "黄村镇", "consent": "y"})
+    reply = wechat.text(openid, "13812345678")
+    assert "您已在网页上完成“政务开放日·政务服务体验（开放点1）”的报名" in reply and "本次对话报名已结束" in reply
+    assert wechat.text(openid, "帮助").startswith("您可以点击下方菜单"), "the dialogue is over: keywords work again"
+    with site.app_context():
+        assert db.session.scalar(select(func.count(Application.id))) == 1
