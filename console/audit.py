@@ -26,7 +26,8 @@ ACTION_LABELS = {
     "selection.run": "开始遴选", "selection.confirm": "确认遴选并通知", "suggestion.draft": "保存答复草稿",
     "suggestion.reply": "发布意见建议答复", "suggestion.assign": "分派意见建议", "broadcast.save": "保存群发",
     "broadcast.preview": "群发预览", "broadcast.send": "发送群发", "outbox.retry": "重发失败消息",
-    "stats.export": "导出统计",
+    "stats.export": "导出统计", "login_failed": "登录失败", "logout": "退出登录", "password_changed": "修改密码",
+    "deactivated": "停用账号",
 }
 
 
