@@ -97,20 +97,25 @@ def summary_lines(run, event) -> list[str]:
     lines += [f"说明：{note}" for note in result.get("notes", [])]
     lines.append(f"入选 {len(result['selected'])} 人，候补 {len(result['waitlist'])} 人，"
                  f"定向邀请 {len(result.get('invited', []))} 人，用时 {result.get('elapsed', 0):.1f} 秒")
-    if result.get("min_probability"):
-        lines.append(f"每位报名者的最低入选概率：{result['min_probability']:.2%}")
+    lowest = result.get("min_probability")
+    if lowest is not None:
+        lines.append(f"每位报名者的最低入选概率：{texts.percent(lowest)}")
         uniform = min(run.seats / len(result["pool"]), 1.0) if result.get("pool") else None
-        if uniform is not None and result["min_probability"] < uniform - 0.0005:
-            lines.append(f"说明：不设配额时每人入选概率为 {uniform:.2%}；为满足配额，部分报名者的入选概率降至 "
-                         f"{result['min_probability']:.2%}")
+        if uniform is not None and lowest < uniform * (1 - 1e-6):
+            lines.append(f"说明：不设配额时每人入选概率为 {texts.percent(uniform)}；为满足配额，部分报名者的入选概率降至 "
+                         f"{texts.percent(lowest)}")
     used_quotas = result.get("quotas_used", {})
+    per_category = result.get("per_category") or {}
     for feature, label in (("category", "类别"), ("street", "街镇")):
-        counts = result["counts"].get(feature, {})
+        counts = dict(result["counts"].get(feature, {}))
+        if feature == "category":
+            counts.update({value: 0 for value in per_category if value not in counts})
         lines.append(f"{label}：")
         for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             quota = used_quotas.get(feature, {}).get(value)
             bounds = f"（配额 {quota[0]}–{quota[1]}）" if quota else ""
-            lines.append(f"  {value}：{count}{bounds}")
+            chance = f"，入选概率 {texts.percent(per_category[value])}" if feature == "category" and value in per_category else ""
+            lines.append(f"  {value}：{count}{bounds}{chance}")
     return lines
 
 

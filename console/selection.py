@@ -131,7 +131,7 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
         invited=selection.invitations(db.session, event.id), people=people, deadline=deadline,
         late=clock.today_local() > deadline.day, algorithm_labels=texts.ALGORITHM_LABELS,
         closes_early=selection.closes_applications_early(db.session, event.id, clock.now()),
-        status_labels=texts.STATUS_LABELS, shown_name=shown_name, shown_mobile=shown_mobile,
+        status_labels=texts.STATUS_LABELS, percent=texts.percent, shown_name=shown_name, shown_mobile=shown_mobile,
         running=run is not None and run.status in RUNNING,
     ), status
 

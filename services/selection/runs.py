@@ -259,7 +259,8 @@ def execute_run(session, run: SelectionRun, now: dt.datetime, progress: Progress
     run.result = {
         "selected": outcome["selected"], "waitlist": outcome["waitlist"], "pool": pool, "invited": invited,
         "quotas_used": outcome["features_used"], "notes": outcome["notes"],
-        "min_probability": outcome["min_probability"], "elapsed": round(outcome["elapsed"], 2),
+        "min_probability": outcome.get("min_probability"), "per_category": outcome.get("per_category"),
+        "unselectable": outcome.get("unselectable", []), "elapsed": round(outcome["elapsed"], 2),
         "counts": panel_counts(pool, outcome["selected"]),
     }
     run.status, run.finished_at = SelectionStatus.DONE, now + dt.timedelta(seconds=outcome["elapsed"])

@@ -29,6 +29,11 @@ MIN_LOWERED = "“{value}”只有 {count} 人报名，下限由 {old} 调整为
 MAX_RAISED = "按默认配额无法抽满席位，“{value}”上限由 {old} 调整为 {new}"
 FELL_BACK = "公平算法在 {budget:g} 秒内未完成，已改用传统分层抽签（legacy）；结果同样可用同一种子复现"
 FAILED_PRIMARY = "公平算法出错（{error}），已改用传统分层抽签（legacy）"
+UNSELECTABLE = "“{category}”有 {count} 位报名者无法入选（入选概率为 0）：{reason}"
+REASON_CATEGORY_CAPPED = "该类别的上限为 0"
+REASON_STREET_CAPPED = "其所在街镇“{street}”的上限为 0"
+REASON_NO_PLACE = "满足其他配额的任何名单中都没有其位置（例如其他类别的下限已占满席位）"
+INFEASIBLE_SUGGESTION = "配额无法同时满足，建议按以下最小调整放宽后重试："
 INFEASIBLE_AFTER_RELAX = "配额无法满足，且无法自动放宽，请调整配额"
 LEGACY_FAILED = "传统分层抽签多次尝试仍未满足配额，请放宽配额后重试"
 ENGINE_CRASHED = "遴选计算进程异常退出：{error}"
@@ -77,3 +82,12 @@ NOTICE_NOT_SELECTED = (
 RESULT_SELECTED = "已入选"
 RESULT_WAITLISTED = "候补"  # template "phrase" fields hold at most 5 characters; the rank is in the text
 RESULT_NOT_SELECTED = "未入选"
+
+
+def percent(probability: float | None) -> str:
+    """A probability as a percentage readable at any pool size: 4.92%, 0.03093%."""
+    if probability is None:
+        return "—"
+    if probability == 0 or probability >= 0.01:
+        return f"{probability:.2%}"
+    return f"{probability * 100:.4g}%"

@@ -148,3 +148,17 @@ def test_confirming_before_the_deadline_warns_asks_why_and_closes_applications(a
         assert entry.after["early_reason"] == "场地临时调整" and entry.after["closed_applications_early"]
     public = client.get(f"/events/{console_data.event_a_id}").get_data(as_text=True)
     assert "报名已截止（遴选已完成）" in public and "报名中" not in public
+
+
+def test_the_lowest_probability_counts_applicants_who_cannot_be_selected(app, login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 60)  # categories in turn: 10 journalists
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    assert client.post(f"{url}/draw", data=_quota_form({4: (0, 0)}, seed="777")).status_code == 302
+    run = _run_to_the_end(app, console_data.event_a_id)
+    assert run.status.value == "done" and run.result["min_probability"] == 0.0
+    page = client.get(url).get_data(as_text=True)
+    assert '<dd id="min-probability">0.00%（每位报名者中最低者）</dd>' in page
+    assert "“媒体记者”有 10 位报名者无法入选（入选概率为 0）：该类别的上限为 0" in page
+    assert "其中 10 位报名者无法入选，原因见下" in page
+    assert "<tr><td>媒体记者</td><td>0</td><td>0–0</td><td>0.00%</td></tr>" in page
