@@ -52,6 +52,17 @@ STAGE_WAITLIST = "排定候补顺序"
 STAGE_FALLBACK = "公平算法超时，改用传统分层抽签"
 STAGE_DONE = "遴选完成"
 
+# -- preview (quotas before applications open) ---------------------------------------------
+PREVIEW_EMPTY = "请至少填写一个类别的预计报名人数"
+PREVIEW_NEGATIVE = "预计报名人数不能为负数"
+PREVIEW_TOO_LARGE = "预计报名人数合计超过 {limit:,} 人，请核对"
+PREVIEW_BAD_CAP = "“每个街镇最多”应为不小于 0 的整数"
+BINDS_MAX = "“{value}”的上限 {hi} 人起约束作用：每次抽出的名单都恰好有 {hi} 人"
+BINDS_MIN = "“{value}”的下限 {lo} 人起约束作用：每次抽出的名单都恰好有 {lo} 人"
+BINDS_STREETS = "每个街镇最多 {cap} 人的限制生效"
+BINDS_NONE = "没有配额起约束作用：入选概率与不设配额时相同"
+PREVIEW_SPREAD = "预计报名者按全区 {count} 个街镇平均分布估算"
+
 # -- verify -----------------------------------------------------------------------------------
 NO_RUN = "该活动还没有可核验的遴选结果"
 SEED_DIFFERS = "种子不同：存档为 {stored}，输入为 {given}"

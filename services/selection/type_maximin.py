@@ -150,7 +150,7 @@ def ensure_feasible(types: list[Type], features: Features, seats: int) -> tuple[
     try:
         relaxed, _lines = _relax_infeasible_quotas(
             collection, library_people(stand_in, collection), seats, [], solver_backend=BACKEND)
-    except errors.SelectionError as error:
+    except (errors.SelectionError, errors.InfeasibleQuotasCantRelaxError) as error:
         raise EngineError([texts.INFEASIBLE_AFTER_RELAX]) from error
     new = copy.deepcopy(features)
     notes = [texts.RELAXED]
