@@ -216,6 +216,19 @@ class LibraryProgress:
         pass
 
 
+def software() -> dict[str, str]:
+    """The versions a draw ran with (published with it: a re-run should use the same)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("sortition-algorithms", "highspy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
 # -- the draw ------------------------------------------------------------------------------------
 
 def compute(job: dict, emit: Emit) -> dict:

@@ -78,6 +78,7 @@ def test_draw_in_background_then_confirm_sends_notices(app, login_as, console_da
     assert "确认并发送通知" in page and "最晚应于 2026-03-31" in page
     page = client.post(f"{url}/confirm", data={"run_id": run.id, "early_reason": "遴选日提前"}, follow_redirects=True).get_data(as_text=True)
     assert "入选 28 人、候补 12 人、未入选 0 人" in page and "遴选结果已于" in page
+    assert f'<a id="public-record-link" href="/events/{console_data.event_a_id}/draw">查看遴选公示页面</a>' in page
     with app.app_context():
         notices = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("selection_%"))).all()
         assert len(notices) == 40
