@@ -131,9 +131,14 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
         invited=selection.invitations(db.session, event.id), people=people, deadline=deadline,
         late=clock.today_local() > deadline.day, algorithm_labels=texts.ALGORITHM_LABELS,
         closes_early=selection.closes_applications_early(db.session, event.id, clock.now()),
-        status_labels=texts.STATUS_LABELS, percent=texts.percent, shown_name=shown_name, shown_mobile=shown_mobile,
+        status_labels=texts.STATUS_LABELS, percent=_percent, shown_name=shown_name, shown_mobile=shown_mobile,
         running=run is not None and run.status in RUNNING, preview=preview,
     ), status
+
+
+def _percent(probability: float | None) -> str:
+    """Percentages on the draw page: one decimal (75.0%), four significant digits below 1% (0.05674%)."""
+    return texts.percent(probability, 1)
 
 
 def _uniform_probability(run, result: dict) -> float | None:

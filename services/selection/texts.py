@@ -101,10 +101,10 @@ RESULT_WAITLISTED = "候补"  # template "phrase" fields hold at most 5 characte
 RESULT_NOT_SELECTED = "未入选"
 
 
-def percent(probability: float | None) -> str:
-    """A probability as a percentage readable at any pool size: 4.92%, 0.03093%."""
+def percent(probability: float | None, decimals: int = 2) -> str:
+    """A probability as a percentage readable at any pool size: 4.92%, 0.03093% (four significant digits below 1%)."""
     if probability is None:
         return "—"
     if probability == 0 or probability >= 0.01:
-        return f"{probability:.2%}"
+        return f"{probability:.{decimals}%}"
     return f"{probability * 100:.4g}%"

@@ -159,10 +159,10 @@ def test_the_lowest_probability_counts_applicants_who_cannot_be_selected(app, lo
     run = _run_to_the_end(app, console_data.event_a_id)
     assert run.status.value == "done" and run.result["min_probability"] == 0.0
     page = client.get(url).get_data(as_text=True)
-    assert '<dd id="min-probability">0.00%（每位报名者中最低者）</dd>' in page
+    assert '<dt>每位报名者的最低入选概率</dt><dd id="min-probability">0.0%</dd>' in page
     assert "“媒体记者”有 10 位报名者无法入选（入选概率为 0）：该类别的上限为 0" in page
     assert "其中 10 位报名者无法入选，原因见下" in page
-    assert "<tr><td>媒体记者</td><td>0</td><td>0–0</td><td>0.00%</td></tr>" in page
+    assert "<tr><td>媒体记者</td><td>0</td><td>0–0</td><td>0.0%</td></tr>" in page
 
 
 def test_quotas_can_be_previewed_before_anyone_applies(app, login_as, console_data):
@@ -177,8 +177,8 @@ def test_quotas_can_be_previewed_before_anyone_applies(app, login_as, console_da
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert "配额预览（按预计报名 880 人估算，待抽取 30 席）" in page
-    assert '<dd id="preview-min">2.00%</dd>' in page
-    assert "<tr><td>其他群众</td><td>500</td><td>0–10</td><td>2.00%</td></tr>" in page
+    assert '<dd id="preview-min">2.0%</dd>' in page
+    assert "<tr><td>其他群众</td><td>500</td><td>0–10</td><td>2.0%</td></tr>" in page
     assert "“其他群众”的上限 10 人起约束作用：每次抽出的名单都恰好有 10 人" in page
     assert 'name="expect-5" value="500"' in page  # the typed figures stay in the form
     with app.app_context():
