@@ -1,4 +1,4 @@
-"""``flask selection run EVENT_ID [--seed N]``, ``verify EVENT_ID --seed N`` and ``confirm EVENT_ID``.
+"""``flask selection run EVENT_ID [--seed N]``, ``verify EVENT_ID --seed N``, ``confirm EVENT_ID`` and ``preview``.
 
 Registered by ``bot/commands.py`` as ``console.cli:selection_cli``. All call
 :mod:`services.selection`; the words shown here are the operator's view of a run.
@@ -6,6 +6,7 @@ Registered by ``bot/commands.py`` as ``console.cli:selection_cli``. All call
 
 from __future__ import annotations
 
+import json
 import re
 
 import click
@@ -69,6 +70,69 @@ def run_command(event_id: int, seed: int | None, algorithm: str, budget: float, 
         raise SystemExit(1)
 
 
+POOL_ENTRY = re.compile(r"^\s*(?P<value>[^=]+?)\s*=\s*(?P<count>\d+)\s*$")
+
+
+def _parse_pool(text: str) -> dict[str, int]:
+    """``人大代表=40,政协委员=30`` → {category: expected applicants}; Chinese commas accepted too."""
+    counts: dict[str, int] = {}
+    for entry in filter(None, (part.strip() for part in re.split(r"[,，、]", text))):
+        match = POOL_ENTRY.match(entry)
+        if match is None:
+            raise click.BadParameter(f"“{entry}”应写作 类别=人数，例如 人大代表=40", param_hint="--pool")
+        counts[match["value"]] = int(match["count"])
+    return counts
+
+
+@selection_cli.command("preview")
+@click.option("--seats", type=click.IntRange(min=1), required=True, help="待抽取席位")
+@click.option("--pool", "pool_text", required=True, metavar="类别=人数,…",
+              help="预计报名人数，例如 \"人大代表=40,政协委员=30,其他群众=500\"")
+@click.option("--quota", "quotas", multiple=True, metavar="类别=下限-上限", help="覆盖默认类别配额，可重复")
+@click.option("--street-cap", type=click.IntRange(min=0), default=None,
+              help="每个街镇最多入选人数（预计报名者按全区街镇平均分布估算）")
+@click.option("--seed", type=int, default=None, help="随机种子（只影响求解顺序，不影响概率）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def preview_command(seats: int, pool_text: str, quotas: tuple[str, ...], street_cap: int | None,
+                    seed: int | None, as_json: bool) -> None:
+    """Each category's selection probability under maximin for an expected pool, before anyone applies."""
+    from services import selection
+
+    table = {"category": _parse_quotas(quotas, "--quota")} if quotas else None
+    options = {"seed": seed} if seed else {}
+    try:
+        result = selection.preview(seats, _parse_pool(pool_text), quotas=table, street_cap=street_cap, **options)
+    except selection.PreviewImpossible as error:
+        raise click.ClickException("按这些配额无法组成名单：\n" + "\n".join(f"  - {m}" for m in error.messages)) from None
+    except selection.SelectionError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(preview_lines(result)))
+
+
+def preview_lines(result) -> list[str]:
+    """The operator's view of a preview."""
+    from services.selection import texts
+    from services.selection.preview import DISTRICT
+
+    total = sum(result.pool.values())
+    lines = [f"待抽取 {result.seats} 席，预计报名 {total:,} 人"
+             + (f"，每个街镇最多 {result.street_cap} 人（{texts.PREVIEW_SPREAD.format(count=len(DISTRICT))}）"
+                if result.street_cap is not None else ""),
+             f"每位报名者的最低入选概率：{texts.percent(result.min_probability)}"
+             f"（不设配额时为 {texts.percent(min(result.seats / total, 1.0))}）",
+             "各类别（预计报名人数，配额，入选概率）："]
+    for value, probability in result.per_category.items():
+        low, high = result.quotas[value]
+        lines.append(f"  {value}：{result.pool.get(value, 0):,} 人，配额 {low}–{high}，入选概率 {texts.percent(probability)}")
+    lines += ["起约束作用的配额：", *(f"  - {line}" for line in result.binding_lines())]
+    lines += [f"说明：{note}" for note in result.notes]
+    lines.append(f"计算用时 {result.seconds:.2f} 秒")
+    return lines
+
+
 def _error_text(error: Exception) -> str:
     from services import selection
 
@@ -97,20 +161,25 @@ def summary_lines(run, event) -> list[str]:
     lines += [f"说明：{note}" for note in result.get("notes", [])]
     lines.append(f"入选 {len(result['selected'])} 人，候补 {len(result['waitlist'])} 人，"
                  f"定向邀请 {len(result.get('invited', []))} 人，用时 {result.get('elapsed', 0):.1f} 秒")
-    if result.get("min_probability"):
-        lines.append(f"每位报名者的最低入选概率：{result['min_probability']:.2%}")
+    lowest = result.get("min_probability")
+    if lowest is not None:
+        lines.append(f"每位报名者的最低入选概率：{texts.percent(lowest)}")
         uniform = min(run.seats / len(result["pool"]), 1.0) if result.get("pool") else None
-        if uniform is not None and result["min_probability"] < uniform - 0.0005:
-            lines.append(f"说明：不设配额时每人入选概率为 {uniform:.2%}；为满足配额，部分报名者的入选概率降至 "
-                         f"{result['min_probability']:.2%}")
+        if uniform is not None and lowest < uniform * (1 - 1e-6):
+            lines.append(f"说明：不设配额时每人入选概率为 {texts.percent(uniform)}；为满足配额，部分报名者的入选概率降至 "
+                         f"{texts.percent(lowest)}")
     used_quotas = result.get("quotas_used", {})
+    per_category = result.get("per_category") or {}
     for feature, label in (("category", "类别"), ("street", "街镇")):
-        counts = result["counts"].get(feature, {})
+        counts = dict(result["counts"].get(feature, {}))
+        if feature == "category":
+            counts.update({value: 0 for value in per_category if value not in counts})
         lines.append(f"{label}：")
         for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
             quota = used_quotas.get(feature, {}).get(value)
             bounds = f"（配额 {quota[0]}–{quota[1]}）" if quota else ""
-            lines.append(f"  {value}：{count}{bounds}")
+            chance = f"，入选概率 {texts.percent(per_category[value])}" if feature == "category" and value in per_category else ""
+            lines.append(f"  {value}：{count}{bounds}{chance}")
     return lines
 
 

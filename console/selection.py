@@ -36,7 +36,7 @@ def _category_rows(pool: list, quotas: dict) -> list[dict]:
     counts = Counter(row[1] for row in pool)
     names = list(CATEGORIES) + sorted(set(counts) - set(CATEGORIES))
     table = quotas.get("category", {})
-    return [{"index": i, "value": name, "applicants": counts.get(name, 0),
+    return [{"index": i, "value": name, "applicants": counts.get(name, 0), "expected": counts.get(name) or "",
              "min": table.get(name, [0, 0])[0], "max": table.get(name, [0, 0])[1]}
             for i, name in enumerate(names)]
 
@@ -103,8 +103,8 @@ def _people(ids: list[int]) -> dict[int, Application]:
 
 
 def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems: list[str] | None = None,
-          status: int = 200, streets: tuple[list[dict], str] | None = None):
-    """Render the draw page for the event's current state."""
+          status: int = 200, streets: tuple[list[dict], str] | None = None, preview=None):
+    """Render the draw page for the event's current state (and a quota preview when one was asked for)."""
     run = selection.latest_run(db.session, event.id)
     pool = selection.pool_of(db.session, event.id)
     seats = selection.seats_to_draw(db.session, event)
@@ -131,9 +131,14 @@ def _page(event: Event, form: DrawForm, rows: list[dict] | None = None, problems
         invited=selection.invitations(db.session, event.id), people=people, deadline=deadline,
         late=clock.today_local() > deadline.day, algorithm_labels=texts.ALGORITHM_LABELS,
         closes_early=selection.closes_applications_early(db.session, event.id, clock.now()),
-        status_labels=texts.STATUS_LABELS, shown_name=shown_name, shown_mobile=shown_mobile,
-        running=run is not None and run.status in RUNNING,
+        status_labels=texts.STATUS_LABELS, percent=_percent, shown_name=shown_name, shown_mobile=shown_mobile,
+        running=run is not None and run.status in RUNNING, preview=preview,
     ), status
+
+
+def _percent(probability: float | None) -> str:
+    """Percentages on the draw page: one decimal (75.0%), four significant digits below 1% (0.05674%)."""
+    return texts.percent(probability, 1)
 
 
 def _uniform_probability(run, result: dict) -> float | None:
@@ -187,6 +192,46 @@ def selection_draw(event_id: int):
         return _page(event, form, rows, [], status=409, streets=streets)
     flash("遴选已开始，请稍候。", "info")
     return redirect(url_for("console.selection_page", event_id=event.id))
+
+
+def _read_expected(form_data, rows: list[dict]) -> tuple[dict[str, int], list[str]]:
+    """The expected applicants per category typed for a preview (blank: none), and what is wrong (Chinese)."""
+    counts, errors = {}, []
+    for row in rows:
+        raw = form_data.get(f"expect-{row['index']}", "").strip()
+        row["expected"] = raw  # shown again as typed
+        if not raw:
+            continue
+        if not raw.isdigit():
+            errors.append(f"“{row['value']}”的预计报名人数应为不小于 0 的整数。")
+            continue
+        counts[row["value"]] = int(raw)
+    return counts, errors
+
+
+@bp.post("/events/<int:event_id>/selection/preview")
+@writers
+def selection_preview(event_id: int):
+    """What the typed quotas mean for an expected pool: maximin probabilities, nothing drawn or stored."""
+    event = event_or_404(event_id)
+    form = DrawForm()
+    pool = selection.pool_of(db.session, event.id)
+    seats = selection.seats_to_draw(db.session, event)
+    rows = _category_rows(pool, selection.default_quotas(seats))
+    quotas, errors = _read_quotas(request.form, rows)
+    expected, expected_errors = _read_expected(request.form, rows)
+    street_rows, _cap = _street_rows(pool, {})
+    _table, cap, street_errors = _read_street_quotas(request.form, street_rows)
+    errors += expected_errors + street_errors
+    if not form.validate_on_submit() or errors:
+        return _page(event, form, rows, errors, status=400, streets=(street_rows, cap))
+    try:
+        result = selection.preview(seats, expected, quotas=quotas, street_cap=int(cap) if cap else None)
+    except selection.PreviewImpossible as error:
+        return _page(event, form, rows, error.messages, status=400, streets=(street_rows, cap))
+    except selection.SelectionError as error:
+        return _page(event, form, rows, [_error_text(error)], status=400, streets=(street_rows, cap))
+    return _page(event, form, rows, [], streets=(street_rows, cap), preview=result)
 
 
 def _error_text(error: selection.SelectionError) -> str:

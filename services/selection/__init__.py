@@ -3,7 +3,8 @@
 Callers use this facade; ``runs`` holds runs and quotas, ``engine`` the pure draw
 (on ``sortition-algorithms``), ``type_maximin`` the maximin over applicant types,
 ``process`` the child process with its time budget, ``background`` the console's
-draws, ``confirm`` verification and confirmation, ``texts`` the wording.
+draws, ``confirm`` verification and confirmation, ``preview`` what quotas mean for an
+expected pool, ``record`` the public record of a confirmed draw, ``texts`` the wording.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from services.selection import engine, texts
 from services.selection.background import start_draw_in_background
 from services.selection.background import wait as wait_for_background
 from services.selection.confirm import closes_applications_early, confirm, verify
+from services.selection.preview import Preview, PreviewImpossible, preview
+from services.selection.record import DrawRecord, public_record, record_url
 from services.selection.runs import (
     ACTIVE_RUN,
     BASE_QUOTAS,
@@ -40,9 +43,9 @@ from services.selection.runs import (
 
 __all__ = [
     "ACTIVE_RUN", "BASE_QUOTAS", "BASE_SEATS", "DEFAULT_TIME_BUDGET", "PURPOSES", "AlreadyConfirmed",
-    "DrawInProgress", "EventNotFound", "InvalidRequest", "RunNotReady", "SelectionError", "check_feasibility",
+    "DrawInProgress", "DrawRecord", "EventNotFound", "InvalidRequest", "Preview", "PreviewImpossible", "RunNotReady", "SelectionError", "check_feasibility",
     "closes_applications_early",
     "confirm", "create_run", "default_quotas", "engine", "execute_run", "invitations", "latest_run",
-    "normalise_quotas", "panel_counts", "pool_of", "quota_adjustments", "run_draw", "seats_to_draw", "start_draw_in_background",
+    "normalise_quotas", "panel_counts", "pool_of", "preview", "public_record", "record_url", "quota_adjustments", "run_draw", "seats_to_draw", "start_draw_in_background",
     "texts", "verify", "wait_for_background",
 ]

@@ -17,6 +17,7 @@ from services.programme import events, links
 from services.selection import process as selection_process
 from services.selection import texts
 from services.selection.engine import EngineError
+from services.selection.record import record_url
 from services.selection.runs import PURPOSES, AlreadyConfirmed, RunNotReady
 
 VERIFY_BUDGET = None  # a verification runs the stored algorithm to the end, however long
@@ -164,16 +165,19 @@ def _notify(session, event: Event, application: Application, result: str, now: d
     if citizen is None or not citizen.openid or citizen.erased_at is not None:
         return
     when = wording.when(event.starts_at)
+    record = record_url(event.id, base_url)
     if result == "selected":
         text = texts.NOTICE_SELECTED.format(title=event.title, when=when, place=event.place or "见活动详情",
                                             code=application.checkin_code, summary=event.summary or "见活动详情",
-                                            pass_url=links.pass_url(application.checkin_code, base_url))
+                                            pass_url=links.pass_url(application.checkin_code, base_url),
+                                            record_url=record)
         label = texts.RESULT_SELECTED
     elif result == "waitlisted":
-        text = texts.NOTICE_WAITLISTED.format(title=event.title, when=when, rank=application.waitlist_rank)
+        text = texts.NOTICE_WAITLISTED.format(title=event.title, when=when, rank=application.waitlist_rank,
+                                              record_url=record)
         label = texts.RESULT_WAITLISTED
     else:
-        text = texts.NOTICE_NOT_SELECTED.format(title=event.title, when=when)
+        text = texts.NOTICE_NOT_SELECTED.format(title=event.title, when=when, record_url=record)
         label = texts.RESULT_NOT_SELECTED
     data = {"title": wording.field(event.title), "time": wording.field(wording.when_short(event.starts_at)),
             "place": wording.field(event.place or "见活动详情"), "result": wording.field(label)}

@@ -34,7 +34,6 @@ from services.selection import texts
 ALGORITHMS = ("maximin", "nash", "legacy")
 FEATURES = ("category", "street")
 DEFAULT_STREET = "*"
-EPS = 0.0005
 LEGACY_ATTEMPTS = 100
 
 Emit = Callable[[float, str], None]
@@ -217,6 +216,19 @@ class LibraryProgress:
         pass
 
 
+def software() -> dict[str, str]:
+    """The versions a draw ran with (published with it: a re-run should use the same)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("sortition-algorithms", "highspy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
 # -- the draw ------------------------------------------------------------------------------------
 
 def compute(job: dict, emit: Emit) -> dict:
@@ -238,7 +250,8 @@ def compute(job: dict, emit: Emit) -> dict:
         return {"selected": sorted(row[0] for row in pool), "waitlist": [], "algorithm_used": "everyone",
                 "notes": [texts.EVERYONE_SELECTED.format(count=len(pool), seats=seats), *adjusted],
                 "features_used": {name: {v: list(mm) for v, mm in values.items()} for name, values in all_in.items()},
-                "min_probability": 1.0, "types": 0}
+                "min_probability": 1.0, "types": 0, "unselectable": [],
+                "per_category": {category: 1.0 for category in sorted({row[1] for row in pool})}}
     found = problems(pool, features, seats)
     if found:
         raise EngineError(found)
@@ -247,20 +260,65 @@ def compute(job: dict, emit: Emit) -> dict:
     emit(0.1, texts.STAGE_FEASIBLE)
     features, notes = selection_types.ensure_feasible(types, features, seats)
     notes = [*adjusted, *notes]
+    fairness: dict = {"min_probability": None}
     if algorithm == "maximin" and job.get("collapse_types", True):
-        counts, min_probability = selection_types.maximin(types, features, seats, emit)
+        lottery = selection_types.maximin(types, features, seats, emit)
         emit(0.92, texts.STAGE_DRAW)
-        selected = _members_for_counts(types, counts, seed)
+        selected = _members_for_counts(types, lottery.drawn, seed)
+        fairness = probabilities(types, features, lottery.per_type)
+        notes += [texts.UNSELECTABLE.format(**row) for row in fairness["unselectable"]]
     else:
         emit(0.15, texts.STAGE_DRAW)
-        selected, min_probability = _library_draw(algorithm, types, features, seats, emit)
+        selected = _library_draw(algorithm, types, features, seats, emit)
     emit(0.96, texts.STAGE_WAITLIST)
     waitlist = rank_waitlist(pool, selected, features, seed)
     return {
         "selected": sorted(selected), "waitlist": waitlist, "algorithm_used": algorithm, "notes": notes,
         "features_used": {name: {v: list(mm) for v, mm in values.items()} for name, values in features.items()},
-        "min_probability": min_probability, "types": len(types),
+        "types": len(types), **fairness,
     }
+
+
+def probabilities(types: list[Type], features: Features, per_type: tuple[float, ...]) -> dict:
+    """The lottery's figures over every applicant, from each type's probability.
+
+    ``min_probability`` is the lowest over *every* applicant, so 0 when some
+    cannot be selected at all; ``per_category`` the mean probability of each
+    category's applicants; ``unselectable`` who has probability 0, by category,
+    and why (Chinese).
+    """
+    position = list(features).index("category") if "category" in features else None
+    expected: Counter = Counter()
+    size: Counter = Counter()
+    for group, probability in zip(types, per_type, strict=True):
+        category = group.key[position] if position is not None else "全部"
+        expected[category] += probability * group.size
+        size[category] += group.size
+    return {
+        "min_probability": min(per_type, default=0.0),
+        "per_category": {category: expected[category] / size[category] for category in sorted(size)},
+        "unselectable": _unselectable(types, features, per_type),
+    }
+
+
+def _unselectable(types: list[Type], features: Features, per_type: tuple[float, ...]) -> list[dict]:
+    """Applicants who sit on no valid panel, counted by category and reason."""
+    names = list(features)
+    found: Counter = Counter()
+    for group, probability in zip(types, per_type, strict=True):
+        if probability > 0:
+            continue
+        values = dict(zip(names, group.key, strict=True))
+        category = values.get("category", "全部")
+        if "category" in features and features["category"][category][1] == 0:
+            reason = texts.REASON_CATEGORY_CAPPED
+        elif "street" in features and features["street"][values["street"]][1] == 0:
+            reason = texts.REASON_STREET_CAPPED.format(street=values["street"])
+        else:
+            reason = texts.REASON_NO_PLACE
+        found[(category, reason)] += group.size
+    return [{"category": category, "count": count, "reason": reason}
+            for (category, reason), count in sorted(found.items())]
 
 
 def _members_for_counts(types: list[Type], counts: tuple[int, ...], seed: int) -> list[int]:
@@ -272,8 +330,7 @@ def _members_for_counts(types: list[Type], counts: tuple[int, ...], seed: int) -
     return chosen
 
 
-def _library_draw(algorithm: str, types: list[Type], features: Features, seats: int,
-                  emit: Emit) -> tuple[list[int], float | None]:
+def _library_draw(algorithm: str, types: list[Type], features: Features, seats: int, emit: Emit) -> list[int]:
     """The library's own algorithms, person by person."""
     from sortition_algorithms import errors
     from sortition_algorithms.core import find_random_sample
@@ -285,10 +342,24 @@ def _library_draw(algorithm: str, types: list[Type], features: Features, seats: 
             collection, people, seats, [], selection_algorithm=algorithm,
             max_attempts=LEGACY_ATTEMPTS, progress_reporter=LibraryProgress(emit))
     except errors.InfeasibleQuotasError as error:
-        raise EngineError([texts.INFEASIBLE_AFTER_RELAX, *error.output]) from error
+        # The library's suggestions are English lines; its relaxed table (``features``) is worded here.
+        raise EngineError([texts.INFEASIBLE_SUGGESTION, *relaxation_notes(features, error.features)]) from error
     except errors.SelectionError as error:
         raise EngineError([texts.LEGACY_FAILED if algorithm == "legacy" else str(error)]) from error
-    return [int(key) for key in panels[0]], None
+    return [int(key) for key in panels[0]]
+
+
+def relaxation_notes(features: Features, relaxed) -> list[str]:
+    """How the library's relaxed FeatureCollection differs from ours, in Chinese."""
+    notes = []
+    for name, values in features.items():
+        for value, (lo, hi) in values.items():
+            new = relaxed[name][value]
+            if new.min != lo:
+                notes.append(texts.RELAXED_MIN.format(value=value, old=lo, new=new.min))
+            if new.max != hi:
+                notes.append(texts.RELAXED_MAX.format(value=value, old=hi, new=new.max))
+    return notes
 
 
 def rank_waitlist(pool: list, selected: list[int], features: Features, seed: int) -> list[int]:

@@ -26,7 +26,15 @@ from services.admin import audit
 from services.participation.applications import CATEGORIES
 from services.selection import process as selection_process
 from services.selection import texts
-from services.selection.engine import ALGORITHMS, EngineError, adjust_to_pool, everyone, problems, resolve_features
+from services.selection.engine import (
+    ALGORITHMS,
+    EngineError,
+    adjust_to_pool,
+    everyone,
+    problems,
+    resolve_features,
+    software,
+)
 
 Progress = Callable[[float, str], None]
 DEFAULT_TIME_BUDGET = 45.0
@@ -259,7 +267,9 @@ def execute_run(session, run: SelectionRun, now: dt.datetime, progress: Progress
     run.result = {
         "selected": outcome["selected"], "waitlist": outcome["waitlist"], "pool": pool, "invited": invited,
         "quotas_used": outcome["features_used"], "notes": outcome["notes"],
-        "min_probability": outcome["min_probability"], "elapsed": round(outcome["elapsed"], 2),
+        "min_probability": outcome.get("min_probability"), "per_category": outcome.get("per_category"),
+        "unselectable": outcome.get("unselectable", []), "elapsed": round(outcome["elapsed"], 2),
+        "software": software(),
         "counts": panel_counts(pool, outcome["selected"]),
     }
     run.status, run.finished_at = SelectionStatus.DONE, now + dt.timedelta(seconds=outcome["elapsed"])

@@ -29,6 +29,11 @@ MIN_LOWERED = "“{value}”只有 {count} 人报名，下限由 {old} 调整为
 MAX_RAISED = "按默认配额无法抽满席位，“{value}”上限由 {old} 调整为 {new}"
 FELL_BACK = "公平算法在 {budget:g} 秒内未完成，已改用传统分层抽签（legacy）；结果同样可用同一种子复现"
 FAILED_PRIMARY = "公平算法出错（{error}），已改用传统分层抽签（legacy）"
+UNSELECTABLE = "“{category}”有 {count} 位报名者无法入选（入选概率为 0）：{reason}"
+REASON_CATEGORY_CAPPED = "该类别的上限为 0"
+REASON_STREET_CAPPED = "其所在街镇“{street}”的上限为 0"
+REASON_NO_PLACE = "满足其他配额的任何名单中都没有其位置（例如其他类别的下限已占满席位）"
+INFEASIBLE_SUGGESTION = "配额无法同时满足，建议按以下最小调整放宽后重试："
 INFEASIBLE_AFTER_RELAX = "配额无法满足，且无法自动放宽，请调整配额"
 LEGACY_FAILED = "传统分层抽签多次尝试仍未满足配额，请放宽配额后重试"
 ENGINE_CRASHED = "遴选计算进程异常退出：{error}"
@@ -47,6 +52,20 @@ STAGE_WAITLIST = "排定候补顺序"
 STAGE_FALLBACK = "公平算法超时，改用传统分层抽签"
 STAGE_DONE = "遴选完成"
 
+# -- preview (quotas before applications open) ---------------------------------------------
+PREVIEW_EMPTY = "请至少填写一个类别的预计报名人数"
+PREVIEW_NEGATIVE = "预计报名人数不能为负数"
+PREVIEW_TOO_LARGE = "预计报名人数合计超过 {limit:,} 人，请核对"
+PREVIEW_BAD_CAP = "“每个街镇最多”应为不小于 0 的整数"
+BINDS_MAX = "“{value}”的上限 {hi} 人起约束作用：每次抽出的名单都恰好有 {hi} 人"
+BINDS_MIN = "“{value}”的下限 {lo} 人起约束作用：每次抽出的名单都恰好有 {lo} 人"
+BINDS_STREETS = "每个街镇最多 {cap} 人的限制生效"
+BINDS_NONE = "没有配额起约束作用：入选概率与不设配额时相同"
+PREVIEW_SPREAD = "预计报名者按全区 {count} 个街镇平均分布估算"
+
+# -- the public record ------------------------------------------------------------------------
+RECORD_NOT_YET = "本场活动的遴选结果尚未确认。确认后，此处将公示随机种子、配额、各类别报名与入选人数及复核方法。"
+
 # -- verify -----------------------------------------------------------------------------------
 NO_RUN = "该活动还没有可核验的遴选结果"
 SEED_DIFFERS = "种子不同：存档为 {stored}，输入为 {given}"
@@ -64,16 +83,28 @@ NOTICE_SELECTED = (
     "签到码：{code}（请于活动开始前 15 分钟凭签到码入场）\n"
     "入场码：{pass_url}\n"
     "活动内容：{summary}\n"
-    "如不能参加，请回复【我的报名】取消，名额将顺延给候补人员。"
+    "如不能参加，请回复【我的报名】取消，名额将顺延给候补人员。\n"
+    "遴选公示（种子、配额与各类别入选概率，可复核）：{record_url}"
 )
 NOTICE_WAITLISTED = (
     "感谢您报名“{title}”（{when}）。本次公开遴选您暂列候补第 {rank} 位；"
-    "如有名额空出，我们会第一时间通知您。"
+    "如有名额空出，我们会第一时间通知您。\n"
+    "遴选公示（种子、配额与各类别入选概率，可复核）：{record_url}"
 )
 NOTICE_NOT_SELECTED = (
     "感谢您报名“{title}”（{when}）。本次公开遴选名额有限，您未能入选。"
-    "欢迎关注直播并通过公众号提出意见建议，也欢迎报名后续活动。"
+    "欢迎关注直播并通过公众号提出意见建议，也欢迎报名后续活动。\n"
+    "遴选公示（种子、配额与各类别入选概率，可复核）：{record_url}"
 )
 RESULT_SELECTED = "已入选"
 RESULT_WAITLISTED = "候补"  # template "phrase" fields hold at most 5 characters; the rank is in the text
 RESULT_NOT_SELECTED = "未入选"
+
+
+def percent(probability: float | None, decimals: int = 2) -> str:
+    """A probability as a percentage readable at any pool size: 4.92%, 0.03093% (four significant digits below 1%)."""
+    if probability is None:
+        return "—"
+    if probability == 0 or probability >= 0.01:
+        return f"{probability:.{decimals}%}"
+    return f"{probability * 100:.4g}%"

@@ -78,6 +78,7 @@ def test_draw_in_background_then_confirm_sends_notices(app, login_as, console_da
     assert "确认并发送通知" in page and "最晚应于 2026-03-31" in page
     page = client.post(f"{url}/confirm", data={"run_id": run.id, "early_reason": "遴选日提前"}, follow_redirects=True).get_data(as_text=True)
     assert "入选 28 人、候补 12 人、未入选 0 人" in page and "遴选结果已于" in page
+    assert f'<a id="public-record-link" href="/events/{console_data.event_a_id}/draw">查看遴选公示页面</a>' in page
     with app.app_context():
         notices = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose.like("selection_%"))).all()
         assert len(notices) == 40
@@ -148,3 +149,50 @@ def test_confirming_before_the_deadline_warns_asks_why_and_closes_applications(a
         assert entry.after["early_reason"] == "场地临时调整" and entry.after["closed_applications_early"]
     public = client.get(f"/events/{console_data.event_a_id}").get_data(as_text=True)
     assert "报名已截止（遴选已完成）" in public and "报名中" not in public
+
+
+def test_the_lowest_probability_counts_applicants_who_cannot_be_selected(app, login_as, console_data, make_applicants):
+    make_applicants(console_data.event_a_id, 60)  # categories in turn: 10 journalists
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    assert client.post(f"{url}/draw", data=_quota_form({4: (0, 0)}, seed="777")).status_code == 302
+    run = _run_to_the_end(app, console_data.event_a_id)
+    assert run.status.value == "done" and run.result["min_probability"] == 0.0
+    page = client.get(url).get_data(as_text=True)
+    assert '<dt>每位报名者的最低入选概率</dt><dd id="min-probability">0.0%</dd>' in page
+    assert "“媒体记者”有 10 位报名者无法入选（入选概率为 0）：该类别的上限为 0" in page
+    assert "其中 10 位报名者无法入选，原因见下" in page
+    assert "<tr><td>媒体记者</td><td>0</td><td>0–0</td><td>0.0%</td></tr>" in page
+
+
+def test_quotas_can_be_previewed_before_anyone_applies(app, login_as, console_data):
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection"
+    page = client.get(url).get_data(as_text=True)
+    assert "预览配额效果" in page and 'name="expect-0"' in page
+    data = _quota_form({0: (3, 6), 1: (3, 6), 2: (6, 12), 3: (6, 12), 4: (2, 4), 5: (0, 10)})
+    expected = {0: 40, 1: 30, 2: 200, 3: 100, 4: 10, 5: 500}
+    data |= {f"expect-{i}": str(n) for i, n in expected.items()} | {"street_cap": "4"}
+    response = client.post(f"{url}/preview", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert "配额预览（按预计报名 880 人估算，待抽取 30 席）" in page
+    assert '<dd id="preview-min">2.0%</dd>' in page
+    assert "<tr><td>其他群众</td><td>500</td><td>0–10</td><td>2.0%</td></tr>" in page
+    assert "“其他群众”的上限 10 人起约束作用：每次抽出的名单都恰好有 10 人" in page
+    assert 'name="expect-5" value="500"' in page  # the typed figures stay in the form
+    with app.app_context():
+        assert db.session.scalar(select(SelectionRun.id).where(SelectionRun.event_id == console_data.event_a_id)) is None
+
+
+def test_a_preview_with_impossible_quotas_or_no_expected_pool_says_why(login_as, console_data):
+    client = login_as("unit_a")
+    url = f"/console/events/{console_data.event_a_id}/selection/preview"
+    response = client.post(url, data=_quota_form({}))
+    assert response.status_code == 400 and "请至少填写一个类别的预计报名人数" in response.get_data(as_text=True)
+    data = _quota_form({0: (0, 5), 5: (0, 5)}) | {"expect-0": "50", "expect-5": "50"}
+    data |= {f"max-{i}": "0" for i in (1, 2, 3, 4)}
+    page = client.post(url, data=data).get_data(as_text=True)
+    assert "各类别最多可入选 10 人（上限与报名人数取较小者），不足待抽取的 30 人" in page
+    response = client.post(url, data=_quota_form({}) | {"expect-0": "很多"})
+    assert response.status_code == 400 and "“人大代表”的预计报名人数应为不小于 0 的整数。" in response.get_data(as_text=True)

@@ -353,3 +353,18 @@ def test_typed_street_caps_are_kept_beside_default_category_quotas_and_explained
     assert "说明：不设配额时每人入选概率为 75.00%；为满足配额，部分报名者的入选概率降至" in ran.output
     run = selection.latest_run(session, event.id)
     assert run.result["quotas_used"]["street"]["兴丰街道"] == [0, 12] and run.result["counts"]["street"]["兴丰街道"] <= 12
+
+
+def test_cli_reports_zero_for_a_category_capped_at_zero_and_says_why(app, runner, session, event):
+    fill(session, event, 60)
+    session.commit()
+    journalists = session.scalar(select(db.func.count()).select_from(Application).where(
+        Application.event_id == event.id, Application.category == "媒体记者"))
+    ran = runner.invoke(args=["selection", "run", str(event.id), "--seed", "4242", "--quota", "媒体记者=0-0"])
+    assert ran.exit_code == 0, ran.output
+    assert "每位报名者的最低入选概率：0.00%" in ran.output
+    assert f"说明：“媒体记者”有 {journalists} 位报名者无法入选（入选概率为 0）：该类别的上限为 0" in ran.output
+    assert "  媒体记者：0（配额 0–0），入选概率 0.00%" in ran.output
+    run = selection.latest_run(session, event.id)
+    assert run.result["min_probability"] == 0.0 and run.result["per_category"]["媒体记者"] == 0.0
+    assert run.result["unselectable"] == [{"category": "媒体记者", "count": journalists, "reason": "该类别的上限为 0"}]
