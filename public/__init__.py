@@ -10,6 +10,7 @@ bp = Blueprint("public", __name__, template_folder="templates")
 
 def init_app(app: Flask) -> None:
     """Register the public pages."""
-    from public import citizen, entry_pass, pages, signin  # noqa: F401  (add the routes to ``bp``)
+    from public import citizen, entry_pass, pages, signin  # noqa: F401, I001  (add the routes to ``bp``)
+    from public import rating  # noqa: F401, I001  (issue 15: 好差评)
 
     app.register_blueprint(bp)
