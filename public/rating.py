@@ -36,11 +36,12 @@ def _refused(event: Event | None, exc: ratings.RatingError):
                            back=url_for("public.my_applications")), 403
 
 
-def _page(event: Event, form: RatingForm, values: dict, errors: dict, again=None, status: int = 200):
+def _page(event: Event, form: RatingForm, values: dict, errors: dict, again=None, status: int = 200,
+          closed: bool = False):
     existing = ratings.mine(db.session, g.openid, event.id)
     tags = {level: ratings.tags_for(level) for level in LEVELS}
     return render_template("public/rating.html", event=event, form=form, levels=LEVELS, tags=tags, values=values,
-                           errors=errors, existing=existing, again=again, limit=ratings.COMMENT_CHARS,
+                           errors=errors, existing=existing, again=again, closed=closed, limit=ratings.COMMENT_CHARS,
                            until=wording.when(ratings.closes_at(event))), status
 
 
@@ -54,12 +55,16 @@ def rate_event(event_id: int):
     again = next((r for r in ratings.again_open(db.session, g.openid, now) if r.event_id == event_id), None)
     if again is not None:
         return _rate_again(event, form, again, now)
+    existing = ratings.mine(db.session, g.openid, event_id)
     try:
         ratings.ratable_event(db.session, event_id, now)
         ratings.participation(db.session, g.openid, event)
+    except ratings.RatingClosed as exc:
+        if request.method == "GET" and existing is not None:  # what was rated stays readable, without the form
+            return _page(event, form, {}, {}, closed=True)
+        return _refused(event, exc)
     except ratings.RatingError as exc:
         return _refused(event, exc)
-    existing = ratings.mine(db.session, g.openid, event_id)
     if request.method == "GET" or not form.validate_on_submit():
         values = {"level": existing.level, "tags": existing.tags, "comment": existing.comment} if existing else {}
         return _page(event, form, values, {}, status=200 if request.method == "GET" else 400)
