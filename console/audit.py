@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "broadcast.preview": "群发预览", "broadcast.send": "发送群发", "outbox.retry": "重发失败消息",
     "stats.export": "导出统计",
 }
+# 好差评 follow-ups (issue 15).
+ACTION_LABELS.update({"rating.callback": "记录差评回访", "rating.reply": "发布差评整改答复"})
 
 
 def _date(raw: str) -> dt.date | None:
