@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "stats.export": "导出统计", "login_failed": "登录失败", "logout": "退出登录", "password_changed": "修改密码",
     "deactivated": "停用账号",
 }
+# 好差评 follow-ups (issue 15).
+ACTION_LABELS.update({"rating.callback": "记录差评回访", "rating.reply": "发布差评整改答复"})
 
 
 def _date(raw: str) -> dt.date | None:

@@ -11,6 +11,7 @@ from console import CALENDAR_DISMISSED, NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import ComplianceFilterForm
 from console.late_reasons import explained, late_reasons
+from console.rating_board import rating_overdue_context
 from models import Unit, db
 from services.calendar import clock, workdays
 from services.programme import deadlines
@@ -47,7 +48,8 @@ def compliance_board():
     return render_template(
         "console/compliance.html", form=form, rows=rows, totals=totals, rule_order=RULE_ORDER,
         rule_labels=SHORT_LABELS, level_labels=LEVEL_LABELS, health=workdays.calendar_health(),
-        today=clock.today_local(), estimated_note=estimated_note, reasons=late_reasons(board), explained=explained)
+        today=clock.today_local(), estimated_note=estimated_note, reasons=late_reasons(board), explained=explained,
+        **rating_overdue_context())
 
 
 @bp.post("/calendar-banner/dismiss")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from console import bp
 from console.access import readers, scoped_unit_id
 from console.late_reasons import explained, late_reasons
+from console.rating_board import rating_overdue_context
 from models import Event, EventStatus, OutboxMessage, OutboxStatus, Suggestion, SuggestionStatus, db
 from services.calendar import clock
 from services.programme import deadlines
@@ -41,4 +42,5 @@ def dashboard():
         red=[item for item in board if item.status == "red"],
         amber=sum(1 for item in board if item.status == "amber"),
         failed=failed or 0, show_failed=unit_id is None, reasons=late_reasons(board), explained=explained,
+        **rating_overdue_context(),
     )

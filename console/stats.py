@@ -44,7 +44,7 @@ def chart_data(data: dict) -> dict:
 def stats_page():
     """Numbers, charts and tables for the chosen period and unit."""
     form, scope = _scope()
-    data = stats.compute(db.session, scope)
+    data = stats.compute(db.session, scope, clock.now())
     return render_template("console/stats.html", form=form, data=data, charts=chart_data(data),
                            export_args={k: v for k, v in request.args.items() if v})
 

@@ -13,6 +13,7 @@ def build_router() -> Router:
         lists,
         my_applications,
         mydata,
+        rating,
         registration,
         subscriptions,
         suggestions,
@@ -25,5 +26,7 @@ def build_router() -> Router:
     for module in (help_module, lists, events, registration, my_applications, suggestions, subscriptions, mydata,
                    delivery_events):
         module.register(router)
+    # Satisfaction rating (好差评), issue 15.
+    rating.register(router)
     return router
 

@@ -286,3 +286,38 @@ ERASED = (
     "已删除您的个人信息：取消报名 {cancelled} 条，匿名化报名记录 {applications} 条、建议 {suggestions} 条。\n"
     "您仍可继续使用本公众号；再次报名时需重新填写信息。"
 )
+
+# -- satisfaction rating (好差评) ------------------------------------------------------------------
+
+DIALOGUE_LABELS["rate"] = "填写满意度评价"
+RATE_PICK = "请选择您要评价的活动（回复序号）：\n{events}"
+RATE_EVENT_ITEM = "{number}. {day} {title}"
+RATE_NOTHING = (
+    "您目前没有可以评价的活动。\n"
+    "满意度评价面向已现场签到的参加人员，线上直播活动的观众也可评价；活动结束后 {days} 天内可以评价或修改。"
+)
+RATE_ASK_LEVEL = (
+    "请对“{title}”进行满意度评价，回复序号：\n"
+    "1. 非常满意\n2. 满意\n3. 基本满意\n4. 不满意\n5. 非常不满意"
+)
+RATE_ALREADY = "您已评价“{level}”，{until}前可以修改，本次评价将替换原评价。"
+RATE_LEVEL_INVALID = "请回复 1–5 之间的数字（1 为非常满意，5 为非常不满意）。"
+RATE_ASK_TAGS = "您选择了“{level}”。请选择符合的方面，可多选，例如回复 1 3；回复【跳过】不选：\n{tags}"
+RATE_TAG_ITEM = "{number}. {tag}"
+RATE_TAGS_INVALID = "请回复 1–{count} 之间的序号，多个序号用空格分开；回复【跳过】不选。"
+RATE_ASK_COMMENT = "如有具体意见，请直接输入（{limit} 字以内）；回复【跳过】直接提交。"
+RATE_COMMENT_TOO_LONG = "您输入了 {length} 字，评价意见请控制在 {limit} 字以内。"
+RATE_SKIP_WORDS = ("跳过", "不用", "没有", "无")
+RATE_DONE = "感谢您的评价！\n活动：{title}\n评价：{level}{tags}\n{until}前回复【评价】可以修改。"
+RATE_CHANGED = "已修改您的评价。\n活动：{title}\n评价：{level}{tags}\n{until}前回复【评价】可以再次修改。"
+RATE_DONE_TAGS = "（{tags}）"
+RATE_BAD_FOLLOW_UP = "\n我们已将您的意见转{unit}，工作人员将在 1 个工作日内回访，15 个工作日内整改答复。"
+RATE_CLOSED = "抱歉，“{title}”的满意度评价已于活动结束 {days} 天后截止，本次评价未保存。"
+RATE_NOT_ATTENDED = "抱歉，满意度评价面向已签到参加“{title}”的人员，您的评价未保存。"
+RATE_NOT_RATABLE = "抱歉，这场活动目前不能评价（尚未结束或已取消）。"
+RATE_AGAIN_ASK = (
+    "{unit}已就您对“{title}”的评价（{level}）整改答复。请对整改情况再评价一次（追评），回复序号：\n"
+    "1. 非常满意\n2. 满意\n3. 基本满意\n4. 不满意\n5. 非常不满意"
+)
+RATE_AGAIN_DONE = "感谢您的追评！\n活动：{title}\n原评价：{first}\n追评：{level}\n追评只能提交一次。"
+RATE_AGAIN_CLOSED = "抱歉，这条评价已追评过或已超过追评期限，本次追评未保存。"

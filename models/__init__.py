@@ -13,6 +13,7 @@ from models.people import (
     citizen_topics,
 )
 from models.programme import Event, EventKind, EventMode, EventStatus, Topic, Unit
+from models.rating import Rating, RatingFollowUp
 from models.selection import SelectionRun, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
@@ -34,6 +35,8 @@ __all__ = [
     "InboundMessage",
     "OutboxMessage",
     "OutboxStatus",
+    "Rating",
+    "RatingFollowUp",
     "SelectionRun",
     "SelectionStatus",
     "StaffRole",

@@ -10,6 +10,6 @@ bp = Blueprint("public", __name__, template_folder="templates")
 
 def init_app(app: Flask) -> None:
     """Register the public pages."""
-    from public import citizen, draw_record, entry_pass, pages, signin  # noqa: F401  (add the routes to ``bp``)
+    from public import citizen, draw_record, entry_pass, pages, rating, signin  # noqa: F401  (add the routes to ``bp``)
 
     app.register_blueprint(bp)

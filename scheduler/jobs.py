@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from scheduler import dispatch
 from services.messaging import delivery, reminders
-from services.participation import waitlist
+from services.participation import rating_invitations, waitlist
 from services.privacy import retention
 
 # What a job returns: how many rows it touched, and a one-line summary for the log and ``tick``.
@@ -90,6 +90,13 @@ def personal_data_retention(ctx: JobContext) -> Outcome:
         f"到期删除个人信息：报名 {result['applications']} 条，建议 {result['suggestions']} 条")
 
 
+def rating_invitations_job(ctx: JobContext) -> Outcome:
+    """Invitations to rate (好差评) to everyone checked in at an event that has ended."""
+    count = rating_invitations.invite(ctx.session, ctx.now, ctx.settings.PUBLIC_BASE_URL)
+    ctx.session.commit()
+    return count, f"满意度评价邀请新增 {count} 条"
+
+
 def dispatch_outbox(ctx: JobContext) -> Outcome:
     """Hand due outbox rows to the delivery workers (or, in a tick, send them here)."""
     if ctx.inline:
@@ -121,6 +128,8 @@ JOBS: tuple[JobDefinition, ...] = (
                   "候补递补超过答复期限的，顺延给下一位候补"),
     JobDefinition("personal_data_retention", personal_data_retention, "SCHEDULER_TICK_SECONDS",
                   "活动结束满保留期后删除报名者个人信息"),
+    JobDefinition("rating_invitations", rating_invitations_job, "SCHEDULER_TICK_SECONDS",
+                  "活动结束后邀请已签到的参加人员进行满意度评价"),
     JobDefinition("dispatch_outbox", dispatch_outbox, "DELIVERY_DISPATCH_SECONDS",
                   "把到期的待发消息交给发送进程"),
 )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from models import Adoption, Application, ApplicationStatus, Event, EventStatus, Suggestion, Topic, Unit
-from services.admin import audit, exports
+from services.admin import audit, exports, rating_stats
 from services.calendar import clock, workdays
 
 GENERAL_TOPIC = "综合（未关联活动）"
@@ -144,8 +144,8 @@ def event_rows(session, scope: Scope) -> list[dict]:
              "attended": counts[e.id]["attended"]} for e in events]
 
 
-def compute(session, scope: Scope) -> dict:
-    """Everything the statistics page shows."""
+def compute(session, scope: Scope, now: dt.datetime | None = None) -> dict:
+    """Everything the statistics page shows (``now`` judges the follow-ups' deadlines)."""
     events = event_rows(session, scope)
     suggestions = _suggestions(session, scope)
     units: dict[str, Counter] = defaultdict(Counter)
@@ -165,6 +165,8 @@ def compute(session, scope: Scope) -> dict:
         "suggestions": _suggestion_summary(suggestions),
         "by_topic": _grouped(suggestions, 1, GENERAL_TOPIC),
         "by_unit": _grouped(suggestions, 2, UNASSIGNED_UNIT),
+        # 好差评 (issue 15): satisfaction and response rates by event and unit.
+        "ratings": rating_stats.summary(session, [r["event"] for r in events], now or clock.now()),
     }
 
 

@@ -8,11 +8,15 @@ from services.participation import (
     checkin,
     checkin_codes,
     citizens,
+    rating_followups,
+    rating_invitations,
+    rating_texts,
+    ratings,
     streets,
     subscriptions,
     suggestions,
     waitlist,
 )
 
-__all__ = ["applications", "checkin", "checkin_codes", "citizens", "streets", "subscriptions", "suggestions",
-           "waitlist"]
+__all__ = ["applications", "checkin", "checkin_codes", "citizens", "rating_followups", "rating_invitations",
+           "rating_texts", "ratings", "streets", "subscriptions", "suggestions", "waitlist"]

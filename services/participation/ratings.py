@@ -1,0 +1,203 @@
+"""Satisfaction ratings after an event (好差评), as the national government-service rating system does.
+
+Five levels, 1 非常满意 … 5 非常不满意, each with tags from ``config/rating_tags.toml``
+and an optional comment. Whoever checked in at the door may rate; for an event
+with a livestream anyone may rate as an online participant. Rating opens when the
+event ends and stays open for :data:`WINDOW`; within it one rating per person and
+event is kept and may be changed. A 差评 (4 或 5) opens a follow-up for the event's
+unit (:mod:`services.participation.rating_followups`); once the unit answered it, the
+citizen may rate once more (追评).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from config.rating_tags import tags_by_level
+from models import Application, ApplicationStatus, Citizen, Event, EventStatus, Rating, RatingFollowUp
+from services.participation import citizens, rating_followups
+from services.participation.rating_texts import LEVELS
+
+WINDOW = dt.timedelta(days=7)
+AGAIN_WINDOW = dt.timedelta(days=15)
+SATISFIED = frozenset({1, 2, 3})
+BAD = frozenset({4, 5})
+COMMENT_CHARS = 300
+RATED_STATUSES = (EventStatus.PUBLISHED, EventStatus.CLOSED)
+
+
+class RatingError(Exception):
+    """Base of the rating errors; each edge words them."""
+
+
+class EventNotRatable(RatingError):
+    """No such event, cancelled, or not over yet."""
+
+
+class NotAttended(RatingError):
+    """The person did not check in at an event that had no livestream."""
+
+
+class RatingClosed(RatingError):
+    """The rating window of the event has passed."""
+
+
+class InvalidLevel(RatingError):
+    """Not 1–5."""
+
+
+class InvalidTags(RatingError):
+    """A tag not offered for the level."""
+
+
+class CommentTooLong(RatingError):
+    """Longer than :data:`COMMENT_CHARS`."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+
+class AgainNotOpen(RatingError):
+    """No answered follow-up to rate again, or rated again already, or too late."""
+
+
+def tags_for(level: int) -> tuple[str, ...]:
+    """The tags offered for ``level``."""
+    return tags_by_level().get(level, ())
+
+
+def check_level(level) -> int:
+    """``level`` as 1–5, else :class:`InvalidLevel`."""
+    try:
+        value = int(str(level).strip())
+    except (TypeError, ValueError):
+        raise InvalidLevel(level) from None
+    if value not in LEVELS:
+        raise InvalidLevel(level)
+    return value
+
+
+def _check_tags(level: int, tags) -> list[str]:
+    offered = tags_for(level)
+    chosen = list(dict.fromkeys(t for t in (tags or []) if t))
+    if any(tag not in offered for tag in chosen):
+        raise InvalidTags(chosen)
+    return chosen
+
+
+def _check_comment(comment: str | None) -> str:
+    text = (comment or "").strip()
+    if len(text) > COMMENT_CHARS:
+        raise CommentTooLong(len(text))
+    return text
+
+
+def closes_at(event: Event) -> dt.datetime:
+    """When the event's rating window closes."""
+    return event.ends_at + WINDOW
+
+
+def ratable_event(session, event_id: int, now: dt.datetime) -> Event:
+    """The event, if it is over and its window open; :class:`EventNotRatable` / :class:`RatingClosed`."""
+    event = session.get(Event, event_id)
+    if event is None or event.status not in RATED_STATUSES or now < event.ends_at:
+        raise EventNotRatable(event_id)
+    if now >= closes_at(event):
+        raise RatingClosed(event_id)
+    return event
+
+
+def attended_on_site(session, citizen_id: int | None, event_id: int) -> bool:
+    """Whether the citizen checked in at the event."""
+    if citizen_id is None:
+        return False
+    return session.scalar(select(Application.id).where(
+        Application.event_id == event_id, Application.citizen_id == citizen_id,
+        Application.status == ApplicationStatus.CHECKED_IN)) is not None
+
+
+def _citizen(session, openid: str) -> Citizen | None:
+    return session.scalar(select(Citizen).where(Citizen.openid == openid))
+
+
+def participation(session, openid: str, event: Event) -> bool:
+    """True: on site; False: online; :class:`NotAttended` when neither applies."""
+    citizen = _citizen(session, openid)
+    if attended_on_site(session, citizen.id if citizen else None, event.id):
+        return False
+    if event.is_livestreamed:
+        return True
+    raise NotAttended(event.id)
+
+
+def mine(session, openid: str, event_id: int) -> Rating | None:
+    """The citizen's rating of the event, if any."""
+    return session.scalar(select(Rating).join(Citizen, Rating.citizen_id == Citizen.id).where(
+        Citizen.openid == openid, Rating.event_id == event_id))
+
+
+def ratable_events(session, openid: str, now: dt.datetime) -> list[Event]:
+    """Events the citizen may rate now: over, window open, checked in or livestreamed; latest first."""
+    found = session.scalars(select(Event).where(
+        Event.status.in_(RATED_STATUSES), Event.starts_at <= now, Event.starts_at > now - WINDOW - dt.timedelta(days=2),
+    ).order_by(Event.starts_at.desc())).all()
+    result = []
+    for event in found:
+        if not event.ends_at <= now < closes_at(event):
+            continue
+        try:
+            participation(session, openid, event)
+        except NotAttended:
+            continue
+        result.append(event)
+    return result
+
+
+def rate(session, openid: str, event_id: int, level, tags, comment: str | None, now: dt.datetime,
+         source: str = "chat") -> tuple[Rating, bool]:
+    """Record or change the citizen's rating; (rating, created). A 差评 opens a follow-up.
+
+    Everything is checked before anything is written, so a bad value changes nothing.
+    """
+    event = ratable_event(session, event_id, now)
+    online = participation(session, openid, event)
+    value = check_level(level)
+    chosen, text = _check_tags(value, tags), _check_comment(comment)
+    citizen = citizens.get_or_create(session, openid, now)
+    rating = mine(session, openid, event_id)
+    created = rating is None
+    if created:
+        rating = Rating(event_id=event_id, citizen_id=citizen.id, created_at=now, level=value, tags=chosen,
+                        comment=text, online=online, source=source, changes=0)
+        session.add(rating)
+    else:
+        rating.level, rating.tags, rating.comment, rating.source = value, chosen, text, source
+        rating.changes, rating.updated_at = (rating.changes or 0) + 1, now
+    session.flush()
+    if value in BAD:
+        rating_followups.open_for(session, rating, now)
+    return rating, created
+
+
+def again_open(session, openid: str, now: dt.datetime) -> list[Rating]:
+    """The citizen's 差评 whose follow-up was answered and that may be rated once more."""
+    rows = session.scalars(select(Rating).join(Citizen, Rating.citizen_id == Citizen.id)
+                           .join(RatingFollowUp, RatingFollowUp.rating_id == Rating.id)
+                           .where(Citizen.openid == openid, Rating.again_at.is_(None),
+                                  RatingFollowUp.replied_at.is_not(None),
+                                  RatingFollowUp.replied_at > now - AGAIN_WINDOW)
+                           .order_by(RatingFollowUp.replied_at.desc())).all()
+    return list(rows)
+
+
+def rate_again(session, openid: str, rating_id: int, level, comment: str | None, now: dt.datetime) -> Rating:
+    """The 追评 after the unit's answer: once, within :data:`AGAIN_WINDOW` of the answer."""
+    rating = next((r for r in again_open(session, openid, now) if r.id == rating_id), None)
+    if rating is None:
+        raise AgainNotOpen(rating_id)
+    value, text = check_level(level), _check_comment(comment)
+    rating.again_level, rating.again_comment, rating.again_at, rating.updated_at = value, text, now, now
+    return rating
