@@ -286,3 +286,10 @@ ERASED = (
     "已删除您的个人信息：取消报名 {cancelled} 条，匿名化报名记录 {applications} 条、建议 {suggestions} 条。\n"
     "您仍可继续使用本公众号；再次报名时需重新填写信息。"
 )
+
+# -- adoption progress in 我的建议 (services.participation.progress) ------------------------------
+
+SUGGESTION_PROGRESS_STATUS = "{status}·{stage}"
+SUGGESTION_PROGRESS = "落实进展：\n{lines}"
+SUGGESTION_PROGRESS_LINE = "{day} {stage}：{note}"
+SUGGESTION_PROGRESS_NONE = "落实进展：承办单位正在推进，有进展会推送给您。"

@@ -2,6 +2,10 @@
 
 from models.base import Base, db
 from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
+from models.engagement import (
+    AdoptionProgress,
+    ProgressStage,
+)
 from models.messaging import InboundMessage, OutboxMessage, OutboxStatus
 from models.people import (
     Adoption,
@@ -17,6 +21,9 @@ from models.selection import SelectionRun, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
 __all__ = [
+    # after the event: adoption progress (models/engagement.py)
+    "AdoptionProgress",
+    "ProgressStage",
     "Adoption",
     "Application",
     "ApplicationStatus",

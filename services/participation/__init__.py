@@ -1,5 +1,6 @@
 """Citizens taking part: applications, the waiting list, check-in and its codes, citizens and
-their interaction window, topic subscriptions, suggestions, the district's streets."""
+their interaction window, topic subscriptions, suggestions and their adoption progress,
+the district's streets."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from services.participation import (
     checkin,
     checkin_codes,
     citizens,
+    progress,
     streets,
     subscriptions,
     suggestions,
     waitlist,
 )
 
-__all__ = ["applications", "checkin", "checkin_codes", "citizens", "streets", "subscriptions", "suggestions",
-           "waitlist"]
+__all__ = ["applications", "checkin", "checkin_codes", "citizens", "progress", "streets", "subscriptions",
+           "suggestions", "waitlist"]
