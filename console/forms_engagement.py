@@ -11,7 +11,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import ProgressStage
-from services.participation import progress
+from services.participation import progress, questions
 
 STAGE_CHOICES = [(stage.value, progress.stage_label(stage)) for stage in ProgressStage]
 
@@ -23,3 +23,11 @@ class ProgressForm(FlaskForm):
     day = DateField("进展日期", validators=[Optional()], format="%Y-%m-%d")
     note = TextAreaField("进展说明（推送给市民并公开，不含个人信息）",
                          validators=[DataRequired("请填写进展说明"), Length(max=progress.MAX_NOTE_CHARS, message=f"进展说明不超过 {progress.MAX_NOTE_CHARS} 字")])
+
+
+class QuestionReplyForm(FlaskForm):
+    """A written reply to a lecture question, pushed to the citizen once."""
+
+    reply = TextAreaField("书面答复（推送给提问市民，并在活动页面公开）", validators=[
+        DataRequired("请填写答复内容"),
+        Length(max=questions.MAX_REPLY_CHARS, message=f"答复不超过 {questions.MAX_REPLY_CHARS} 字")])

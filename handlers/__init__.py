@@ -13,6 +13,7 @@ def build_router() -> Router:
         lists,
         my_applications,
         mydata,
+        questions,
         registration,
         subscriptions,
         suggestions,
@@ -25,5 +26,6 @@ def build_router() -> Router:
     for module in (help_module, lists, events, registration, my_applications, suggestions, subscriptions, mydata,
                    delivery_events):
         module.register(router)
+    questions.register(router)  # 提问: questions before a policy lecture
     return router
 

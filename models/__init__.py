@@ -4,7 +4,9 @@ from models.base import Base, db
 from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
 from models.engagement import (
     AdoptionProgress,
+    LectureQuestion,
     ProgressStage,
+    QuestionStatus,
 )
 from models.messaging import InboundMessage, OutboxMessage, OutboxStatus
 from models.people import (
@@ -21,9 +23,11 @@ from models.selection import SelectionRun, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
 __all__ = [
-    # after the event: adoption progress (models/engagement.py)
+    # after the event: adoption progress and lecture questions (models/engagement.py)
     "AdoptionProgress",
+    "LectureQuestion",
     "ProgressStage",
+    "QuestionStatus",
     "Adoption",
     "Application",
     "ApplicationStatus",

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         adoptions,  # noqa: F401  (采纳建议落实情况; progress in 我的建议)
         citizen,
         entry_pass,
+        lecture_questions,  # noqa: F401  (a lecture's answered questions on its page)
         pages,
         signin,
     )

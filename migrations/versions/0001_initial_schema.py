@@ -244,6 +244,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_broadcasts_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_broadcasts_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('lecture_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('citizen_id', sa.Integer(), nullable=True),
+    sa.Column('text', models.types.EncryptedText(), nullable=True),
+    sa.Column('source_key', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.Enum('open', 'answered_live', 'replied', name='question_status', native_enum=False, length=20), nullable=False),
+    sa.Column('reply', sa.Text(), nullable=False),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('erased_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['staff_users.id'], name=op.f('fk_lecture_questions_answered_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['citizen_id'], ['citizens.id'], name=op.f('fk_lecture_questions_citizen_id_citizens')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_lecture_questions_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lecture_questions')),
+    sa.UniqueConstraint('source_key', name=op.f('uq_lecture_questions_source_key'))
+    )
+    with op.batch_alter_table('lecture_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lecture_questions_citizen_id'), ['citizen_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lecture_questions_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lecture_questions_status'), ['status'], unique=False)
+
     op.create_table('selection_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -345,6 +370,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_selection_runs_event_id'))
 
     op.drop_table('selection_runs')
+    with op.batch_alter_table('lecture_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lecture_questions_status'))
+        batch_op.drop_index(batch_op.f('ix_lecture_questions_event_id'))
+        batch_op.drop_index(batch_op.f('ix_lecture_questions_citizen_id'))
+
+    op.drop_table('lecture_questions')
     with op.batch_alter_table('broadcasts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_broadcasts_unit_id'))
         batch_op.drop_index(batch_op.f('ix_broadcasts_status'))

@@ -1,6 +1,6 @@
 """Citizens taking part: applications, the waiting list, check-in and its codes, citizens and
 their interaction window, topic subscriptions, suggestions and their adoption progress,
-the district's streets."""
+questions before a policy lecture, the district's streets."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from services.participation import (
     checkin_codes,
     citizens,
     progress,
+    questions,
     streets,
     subscriptions,
     suggestions,
     waitlist,
 )
 
-__all__ = ["applications", "checkin", "checkin_codes", "citizens", "progress", "streets", "subscriptions",
+__all__ = ["applications", "checkin", "checkin_codes", "citizens", "progress", "questions", "streets", "subscriptions",
            "suggestions", "waitlist"]
