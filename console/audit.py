@@ -28,6 +28,9 @@ ACTION_LABELS = {
     "broadcast.preview": "群发预览", "broadcast.send": "发送群发", "outbox.retry": "重发失败消息",
     "stats.export": "导出统计",
 }
+# Adoption progress and lecture questions (services.participation.progress / questions).
+ACTION_LABELS.update({"suggestion.progress": "报送建议落实进展", "question.live": "标记讲座提问现场解答",
+                      "question.reply": "书面答复讲座提问", "question.publish": "公开或撤下讲座答疑"})
 
 
 def _date(raw: str) -> dt.date | None:
