@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "stats.export": "导出统计",
 }
 # Adoption progress and lecture questions (services.participation.progress / questions).
+ACTION_LABELS.setdefault("login_failed", "登录失败")  # recorded by console/auth.py, unnamed until now
 ACTION_LABELS.update({"suggestion.progress": "报送建议落实进展", "question.live": "标记讲座提问现场解答",
                       "question.reply": "书面答复讲座提问", "question.publish": "公开或撤下讲座答疑"})
 
