@@ -32,6 +32,10 @@ ACTION_LABELS = {
 # 好差评 follow-ups (issue 15).
 ACTION_LABELS.update({"rating.callback": "记录差评回访", "rating.reply": "发布差评整改答复"})
 
+# Adoption progress and lecture questions (services.participation.progress / questions).
+ACTION_LABELS.update({"suggestion.progress": "报送建议落实进展", "question.live": "标记讲座提问现场解答",
+                      "question.reply": "书面答复讲座提问", "question.publish": "公开或撤下讲座答疑"})
+
 
 def _date(raw: str) -> dt.date | None:
     """A YYYY-MM-DD filter value, or None."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -70,11 +70,14 @@ def closing_save(event_id: int):
         return _page(event, form, 400)
     try:
         closing.record(db.session, event.id, current_user, form.materials.data or "", form.video_url.data or "",
-                       form.note.data or "", clock.now(), ip=request.remote_addr or "")
+                       form.note.data or "", clock.now(), ip=request.remote_addr or "",
+                       base_url=current_app.extensions["settings"].PUBLIC_BASE_URL)
     except closing.ClosingError as error:
         db.session.rollback()
         form.materials.errors = [*form.materials.errors, str(error)]
         return _page(event, form, 400)
     db.session.commit()
-    flash("活动总结已保存。", "success")
+    pushed = closing.pushed_count(db.session, event.id)
+    flash("活动总结已保存。" + (f"视频或资料已推送给报名者和专题订阅者（{pushed} 人，每人一次）。" if pushed else ""),
+          "success")
     return redirect(url_for("console.closing_edit", event_id=event.id))

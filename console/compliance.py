@@ -14,6 +14,7 @@ from console.late_reasons import explained, late_reasons
 from console.rating_board import rating_overdue_context
 from models import Unit, db
 from services.calendar import clock, workdays
+from services.participation import progress
 from services.programme import deadlines
 from services.programme.deadline_texts import SHORT_LABELS, estimated_note
 
@@ -62,3 +63,14 @@ def dismiss_calendar_banner():
     if not target.startswith("/console/") or target.startswith("//"):
         target = url_for("console.dashboard")
     return redirect(target)
+
+
+# -- one more rule: adopted suggestions with no progress for 30 working days (services.participation.progress) --
+
+@bp.app_template_global("stale_adoptions")
+def stale_adoptions() -> list:
+    """Adoptions whose last word is 30 working days old, in the board's scope (the unit filter applies)."""
+    unit_id = scoped_unit_id()
+    if unit_id is None:
+        unit_id = request.args.get("unit_id", type=int)
+    return progress.stale(db.session, clock.now(), unit_id=unit_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from console import NAV, bp
 from console.access import coordinators, readers, scoped_unit_id, writers
+from console.forms_engagement import ProgressForm
 from console.forms_staff import (
     ADOPTION_CHOICES,
     ADOPTION_LABELS,
@@ -27,7 +28,7 @@ from console.forms_staff import (
 from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit, db
 from services.admin import stats
 from services.calendar import clock
-from services.participation import suggestions
+from services.participation import progress, suggestions
 
 NAV.append(("console.suggestions_inbox", "意见建议", None))
 
@@ -107,10 +108,10 @@ def suggestions_inbox():
                            pages=max(1, -(-total // PAGE_SIZE)), args=args, adoption_labels=ADOPTION_LABELS)
 
 
-def _reply_form(suggestion: Suggestion) -> ReplyForm:
-    """The reply form, prefilled from the draft or the published reply on first display."""
-    form = ReplyForm()
-    if request.method == "GET":
+def _reply_form(suggestion: Suggestion, prefill: bool = False) -> ReplyForm:
+    """The reply form, prefilled from the draft or the published reply on first display (or when asked)."""
+    form = ReplyForm(formdata=None) if prefill else ReplyForm()
+    if request.method == "GET" or prefill:
         form.reply_text.data = suggestion.reply_draft or suggestion.reply
         form.reason.data = suggestion.adoption_reason
         if suggestion.adoption is not None:
@@ -126,10 +127,13 @@ def _assign_form() -> AssignForm:
     return form
 
 
-def _detail(suggestion: Suggestion, form: ReplyForm, status: int = 200):
-    """Render the detail page."""
+def _detail(suggestion: Suggestion, form: ReplyForm, status: int = 200, progress_form: ProgressForm | None = None):
+    """Render the detail page (with the adoption's progress updates once adopted)."""
     return render_template("console/suggestions_detail.html", s=suggestion, form=form, assign=_assign_form(),
-                           adoption_labels=ADOPTION_LABELS), status
+                           adoption_labels=ADOPTION_LABELS, progress_form=progress_form or ProgressForm(
+                               formdata=None, prefix="progress"),
+                           updates=progress.history(db.session, suggestion.id), followed=progress.is_followed(
+                               suggestion), stage_label=progress.stage_label), status
 
 
 @bp.get("/suggestions/<int:suggestion_id>")
@@ -162,6 +166,42 @@ def suggestion_reply(suggestion_id: int):
         return _detail(suggestion, form, 400)
     db.session.commit()
     flash("答复已发布，将推送给市民。" if publish else "答复草稿已保存。", "success")
+    return redirect(url_for("console.suggestion_detail", suggestion_id=suggestion.id))
+
+
+PROGRESS_ERRORS = {
+    progress.NotAdopted: ("stage", "只有已发布“采纳”或“部分采纳”答复的建议才需报送落实进展"),
+    progress.InvalidStage: ("stage", "请选择落实阶段"),
+    progress.NoteRequired: ("note", "请填写进展说明"),
+    progress.BadProgressDate: ("day", "进展日期不能晚于今天，也不能早于答复日期"),
+    progress.AlreadyDone: ("stage", "该建议已报送“已完成”，无需再更新"),
+}
+
+
+@bp.post("/suggestions/<int:suggestion_id>/progress")
+@writers
+def suggestion_progress(suggestion_id: int):
+    """Record a progress update on an adopted suggestion; pushed to the citizen and listed publicly."""
+    suggestion = _load(suggestion_id)
+    form = ProgressForm(prefix="progress")
+    if not form.validate_on_submit():
+        return _detail(suggestion, _reply_form(suggestion, prefill=True), 400, form)
+    try:
+        progress.add(db.session, suggestion.id, current_user, form.stage.data, form.note.data, form.day.data,
+                     clock.now(), ip=request.remote_addr or "")
+    except progress.ProgressError as error:
+        db.session.rollback()
+        if isinstance(error, progress.NotAdopted | progress.AlreadyDone):  # no form on that page: say it on top
+            flash(PROGRESS_ERRORS[type(error)][1], "error")
+            return _detail(suggestion, _reply_form(suggestion, prefill=True), 400, form)
+        if isinstance(error, progress.NoteTooLong):
+            field, message = "note", f"进展说明不超过 {progress.MAX_NOTE_CHARS} 字（现 {error.length} 字）"
+        else:
+            field, message = PROGRESS_ERRORS[type(error)]
+        getattr(form, field).errors = [*getattr(form, field).errors, message]
+        return _detail(suggestion, _reply_form(suggestion, prefill=True), 400, form)
+    db.session.commit()
+    flash("落实进展已保存，将推送给市民，并在“采纳建议落实情况”页面公开。", "success")
     return redirect(url_for("console.suggestion_detail", suggestion_id=suggestion.id))
 
 

@@ -13,6 +13,7 @@ def build_router() -> Router:
         lists,
         my_applications,
         mydata,
+        questions,
         rating,
         registration,
         subscriptions,
@@ -28,5 +29,6 @@ def build_router() -> Router:
         module.register(router)
     # Satisfaction rating (好差评), issue 15.
     rating.register(router)
+    questions.register(router)  # 提问: questions before a policy lecture
     return router
 

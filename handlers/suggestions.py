@@ -9,7 +9,7 @@ from handlers.router import Router
 from models import Event, Suggestion
 from services.calendar import clock
 from services.messaging import wording
-from services.participation import suggestions
+from services.participation import progress, suggestions
 from services.programme import events
 
 DIALOGUE = "suggest"
@@ -146,10 +146,25 @@ def on_image(ctx: ChatContext) -> Reply:
 
 # -- my suggestions ------------------------------------------------------------------------------
 
-def _status(suggestion: Suggestion) -> str:
+def _status(suggestion: Suggestion, latest=None) -> str:
     if suggestion.adoption is not None and suggestion.status.value == "replied":
-        return texts.SUGGESTION_REPLIED.format(adoption=wording.ADOPTION_LABELS[suggestion.adoption.value])
+        status = texts.SUGGESTION_REPLIED.format(adoption=wording.ADOPTION_LABELS[suggestion.adoption.value])
+        if latest is not None:
+            status = texts.SUGGESTION_PROGRESS_STATUS.format(status=status, stage=progress.stage_label(latest.stage))
+        return status
     return wording.SUGGESTION_STATUS_LABELS[suggestion.status.value]
+
+
+def _progress_block(ctx: ChatContext, suggestion: Suggestion) -> str | None:
+    """An adopted suggestion's progress updates (落实进展), oldest first."""
+    if not progress.is_followed(suggestion):
+        return None
+    updates = progress.history(ctx.session, suggestion.id)
+    if not updates:
+        return texts.SUGGESTION_PROGRESS_NONE
+    lines = [texts.SUGGESTION_PROGRESS_LINE.format(day=wording.full_date(u.progress_on),
+                                                   stage=progress.stage_label(u.stage), note=u.note) for u in updates]
+    return texts.SUGGESTION_PROGRESS.format(lines="\n".join(lines))
 
 
 def _excerpt(text: str, length: int) -> str:
@@ -171,7 +186,8 @@ def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
             reason = texts.SUGGESTION_ITEM_REASON.format(reason=_excerpt(suggestion.adoption_reason, 30))
             answer = texts.SUGGESTION_ITEM_ANSWER.format(reply=_excerpt(suggestion.reply, 40),
                                                          reason=reason if suggestion.adoption_reason else "")
-        items.append(texts.SUGGESTION_ITEM.format(tracking_no=suggestion.tracking_no, status=_status(suggestion),
+        latest = progress.latest(ctx.session, suggestion.id)
+        items.append(texts.SUGGESTION_ITEM.format(tracking_no=suggestion.tracking_no, status=_status(suggestion, latest),
                                                   about=about, excerpt=_excerpt(suggestion.text, 30), answer=answer))
     return items
 
@@ -207,6 +223,9 @@ def _blocks(ctx: ChatContext, suggestion_id: int) -> list[str]:
             adoption=wording.ADOPTION_LABELS[suggestion.adoption.value] if suggestion.adoption else "—",
             when=wording.when(suggestion.replied_at) if suggestion.replied_at else "", reply=suggestion.reply,
             reason=reason))
+        followed = _progress_block(ctx, suggestion)
+        if followed:
+            blocks.append(followed)
     else:
         blocks.append(texts.SUGGESTION_PENDING)
     return blocks

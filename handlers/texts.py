@@ -321,3 +321,33 @@ RATE_AGAIN_ASK = (
 )
 RATE_AGAIN_DONE = "感谢您的追评！\n活动：{title}\n原评价：{first}\n追评：{level}\n追评只能提交一次。"
 RATE_AGAIN_CLOSED = "抱歉，这条评价已追评过或已超过追评期限，本次追评未保存。"
+
+# -- adoption progress in 我的建议 (services.participation.progress) ------------------------------
+
+SUGGESTION_PROGRESS_STATUS = "{status}·{stage}"
+SUGGESTION_PROGRESS = "落实进展：\n{lines}"
+SUGGESTION_PROGRESS_LINE = "{day} {stage}：{note}"
+SUGGESTION_PROGRESS_NONE = "落实进展：承办单位正在推进，有进展会推送给您。"
+
+# -- questions before a policy lecture (handlers/questions.py) ----------------------------------
+
+DIALOGUE_LABELS["question"] = "填写讲座提问"
+QUESTION_NO_LECTURES = "目前没有正在征集问题的政策公开讲。新讲座发布后，可回复【提问】向主讲单位提问；回复【活动】查看近期活动。"
+QUESTION_PICK = "请选择要提问的政策公开讲，回复序号：\n{lectures}\n\n回复【取消】退出。"
+QUESTION_LECTURE_ITEM = "{number}. {day} {title}"
+QUESTION_PICK_AGAIN = "请回复 1–{count} 之间的序号。"
+QUESTION_ASK = (
+    "请直接输入您想在“{title}”（{when}）上提出的问题，不超过 {high} 字。\n"
+    "主讲单位会在讲座现场解答，或在会后书面答复并推送给您；已答复的问题会在活动页面公开（不显示提问人信息）。\n"
+    "回复【取消】退出。"
+)
+QUESTION_EMPTY = "问题内容不能为空。"
+QUESTION_TOO_LONG = "问题请控制在 {high} 字以内（您输入了 {length} 字），请精简后重新发送。"
+QUESTION_DONE = (
+    "已收到您的问题，感谢您的参与！\n"
+    "讲座：{title}（{when}）\n"
+    "您的问题：{excerpt}\n"
+    "主讲单位会在现场解答或会后书面答复，答复将推送给您。如需补充，可再次回复【提问】。"
+)
+QUESTION_LECTURE_OVER = "“{title}”已经开始或已结束，不再征集问题。讲座视频和已答复的问题可在活动页面查看：{url}"
+QUESTION_NOT_A_LECTURE = "会前提问仅适用于政策公开讲。回复【提问】查看正在征集问题的讲座。"

@@ -2,6 +2,12 @@
 
 from models.base import Base, db
 from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
+from models.engagement import (
+    AdoptionProgress,
+    LectureQuestion,
+    ProgressStage,
+    QuestionStatus,
+)
 from models.messaging import InboundMessage, OutboxMessage, OutboxStatus
 from models.people import (
     Adoption,
@@ -18,6 +24,11 @@ from models.selection import SelectionRun, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
 __all__ = [
+    # after the event: adoption progress and lecture questions (models/engagement.py)
+    "AdoptionProgress",
+    "LectureQuestion",
+    "ProgressStage",
+    "QuestionStatus",
     "Adoption",
     "Application",
     "ApplicationStatus",

@@ -244,6 +244,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_broadcasts_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_broadcasts_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('lecture_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('citizen_id', sa.Integer(), nullable=True),
+    sa.Column('text', models.types.EncryptedText(), nullable=True),
+    sa.Column('source_key', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.Enum('open', 'answered_live', 'replied', name='question_status', native_enum=False, length=20), nullable=False),
+    sa.Column('reply', sa.Text(), nullable=False),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('erased_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['staff_users.id'], name=op.f('fk_lecture_questions_answered_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['citizen_id'], ['citizens.id'], name=op.f('fk_lecture_questions_citizen_id_citizens')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_lecture_questions_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lecture_questions')),
+    sa.UniqueConstraint('source_key', name=op.f('uq_lecture_questions_source_key'))
+    )
+    with op.batch_alter_table('lecture_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lecture_questions_citizen_id'), ['citizen_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lecture_questions_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lecture_questions_status'), ['status'], unique=False)
+
     op.create_table('ratings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -331,6 +356,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_suggestions_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_suggestions_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('adoption_progress',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('suggestion_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.Enum('studying', 'implementing', 'done', name='progress_stage', native_enum=False, length=20), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('progress_on', sa.Date(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], name=op.f('fk_adoption_progress_staff_id_staff_users')),
+    sa.ForeignKeyConstraint(['suggestion_id'], ['suggestions.id'], name=op.f('fk_adoption_progress_suggestion_id_suggestions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_adoption_progress'))
+    )
+    with op.batch_alter_table('adoption_progress', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_adoption_progress_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_adoption_progress_suggestion_id'), ['suggestion_id'], unique=False)
+
     op.create_table('rating_follow_ups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rating_id', sa.Integer(), nullable=False),
@@ -366,6 +407,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rating_follow_ups_event_id'))
 
     op.drop_table('rating_follow_ups')
+    with op.batch_alter_table('adoption_progress', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_adoption_progress_suggestion_id'))
+        batch_op.drop_index(batch_op.f('ix_adoption_progress_created_at'))
+
+    op.drop_table('adoption_progress')
     with op.batch_alter_table('suggestions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suggestions_unit_id'))
         batch_op.drop_index(batch_op.f('ix_suggestions_status'))
@@ -383,6 +429,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ratings_citizen_id'))
 
     op.drop_table('ratings')
+    with op.batch_alter_table('lecture_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lecture_questions_status'))
+        batch_op.drop_index(batch_op.f('ix_lecture_questions_event_id'))
+        batch_op.drop_index(batch_op.f('ix_lecture_questions_citizen_id'))
+
+    op.drop_table('lecture_questions')
     with op.batch_alter_table('broadcasts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_broadcasts_unit_id'))
         batch_op.drop_index(batch_op.f('ix_broadcasts_status'))

@@ -1,5 +1,6 @@
 """Citizens taking part: applications, the waiting list, check-in and its codes, citizens and
-their interaction window, topic subscriptions, suggestions, the district's streets."""
+their interaction window, topic subscriptions, suggestions and their adoption progress,
+questions before a policy lecture, the district's streets."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from services.participation import (
     checkin,
     checkin_codes,
     citizens,
+    progress,
+    questions,
     rating_followups,
     rating_invitations,
     rating_texts,
@@ -18,5 +21,5 @@ from services.participation import (
     waitlist,
 )
 
-__all__ = ["applications", "checkin", "checkin_codes", "citizens", "rating_followups", "rating_invitations",
-           "rating_texts", "ratings", "streets", "subscriptions", "suggestions", "waitlist"]
+__all__ = ["applications", "checkin", "checkin_codes", "citizens", "progress", "questions", "rating_followups",
+           "rating_invitations", "rating_texts", "ratings", "streets", "subscriptions", "suggestions", "waitlist"]

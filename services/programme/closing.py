@@ -13,12 +13,25 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from models import Application, ApplicationStatus, Event, EventKind
+from models import (
+    Application,
+    ApplicationStatus,
+    Citizen,
+    Event,
+    EventKind,
+    EventStatus,
+    OutboxMessage,
+    OutboxStatus,
+    citizen_topics,
+)
 from services.admin import audit
 from services.calendar import clock
-from services.programme import deadlines
+from services.messaging import outbox, wording
+from services.programme import closing_texts, deadlines, links
 
 MAX_LINKS_LENGTH = 500  # Event.materials_url holds the links, one per line
+# The video (or the materials) is pushed once per event and recipient: the outbox key is (openid, purpose, event).
+RECORDING_PURPOSE = "event_recording"
 
 
 class ClosingError(ValueError):
@@ -76,8 +89,12 @@ def _snapshot(event: Event) -> dict:
 
 
 def record(session, event_id: int, staff, materials: str, video_url: str, note: str, now: dt.datetime,
-           ip: str = "") -> Event:
-    """Save the material links, video and closing note; the first save dates the publication. Audited."""
+           ip: str = "", base_url: str | None = None) -> Event:
+    """Save the material links, video and closing note; the first save dates the publication. Audited.
+
+    Once a video or materials are recorded, the event's applicants and its topic's
+    followers get them pushed (:func:`push_recording`), once each.
+    """
     event = session.get(Event, event_id)
     if event is None:
         raise LookupError(event_id)
@@ -92,7 +109,61 @@ def record(session, event_id: int, staff, materials: str, video_url: str, note: 
     event.updated_at = now
     after = {**_snapshot(event), "attendance": attendance(session, event.id)}
     audit.record(session, now, "event.closing", actor=staff, obj=event, before=before, after=after, ip=ip)
+    push_recording(session, event, now, base_url)
     return event
+
+
+def recipients(session, event: Event) -> list[str]:
+    """Openids of the event's applicants (any status but cancelled) and its topic's followers, following the account."""
+    applicants = select(Citizen.openid).join(Application, Application.citizen_id == Citizen.id).where(
+        Application.event_id == event.id, Application.status != ApplicationStatus.CANCELLED,
+        Citizen.following.is_(True))
+    found = list(session.scalars(applicants))
+    if event.topic_id is not None:
+        found += session.scalars(
+            select(Citizen.openid).join(citizen_topics, citizen_topics.c.citizen_id == Citizen.id)
+            .where(citizen_topics.c.topic_id == event.topic_id, Citizen.following.is_(True)))
+    return sorted(set(found))
+
+
+def push_recording(session, event: Event, now: dt.datetime, base_url: str | None = None) -> int:
+    """Queue the video (policy lectures) or the materials link (open days) to every recipient; how many.
+
+    One message per (recipient, event): saving the report again queues nothing new;
+    a link corrected before the message went out replaces the queued text.
+    """
+    links_now = split_links(event.materials_url)
+    if event.status == EventStatus.CANCELLED or not (event.video_url or links_now):
+        return 0
+    payload = _recording_payload(event, links_now, links.page_url(event.id, base_url))
+    openids = recipients(session, event)
+    for openid in openids:
+        row = outbox.enqueue(session, openid, RECORDING_PURPOSE, f"event:{event.id}", payload, now)
+        if row.status == OutboxStatus.PENDING and row.payload != payload:
+            row.payload, row.updated_at = payload, now
+    return len(openids)
+
+
+def pushed_count(session, event_id: int) -> int:
+    """How many citizens the event's video or materials were queued for (any delivery state)."""
+    return session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.purpose == RECORDING_PURPOSE, OutboxMessage.subject == f"event:{event_id}")) or 0
+
+
+def _recording_payload(event: Event, links_now: list[str], page: str) -> dict:
+    """The pushed text (customer-service message) and its card (template ``notice``)."""
+    texts = closing_texts
+    what = texts.WHAT_BOTH if event.video_url and links_now else texts.WHAT_VIDEO if event.video_url \
+        else texts.WHAT_MATERIALS
+    lines = (texts.VIDEO_LINE.format(url=event.video_url) if event.video_url else "") + "".join(
+        texts.MATERIALS_LINE.format(url=link) for link in links_now)
+    text = texts.RECORDING_PUSH.format(title=event.title, when=wording.when(event.starts_at), what=what,
+                                       lines=lines, url=page)
+    status_line = texts.CARD_STATUS_VIDEO if event.video_url else texts.CARD_STATUS_MATERIALS
+    data = {"status": wording.field(status_line), "title": wording.field(event.title),
+            "time": wording.field(wording.when_short(event.starts_at))}
+    return {"text": wording.fit_bytes(text), "template": "notice", "data": data,
+            "url": event.video_url or page, "event_id": event.id}
 
 
 def status(session, event: Event, now: dt.datetime) -> dict:
@@ -103,4 +174,4 @@ def status(session, event: Event, now: dt.datetime) -> dict:
     late = (published_on or clock.local(now).date()) > due.date
     return {"attendance": attendance(session, event.id), "due": due.date, "due_estimated": due.estimated,
             "published_on": published_on, "late": late, "links": split_links(event.materials_url),
-            "video_required": event.kind == EventKind.POLICY_LECTURE}
+            "video_required": event.kind == EventKind.POLICY_LECTURE, "pushed": pushed_count(session, event.id)}
