@@ -86,8 +86,9 @@ def waitlist_offers(ctx: JobContext) -> Outcome:
 def personal_data_retention(ctx: JobContext) -> Outcome:
     """Applicants' personal fields are erased RETENTION_DAYS after their event."""
     result = retention.erase_expired(ctx.session, ctx.now, ctx.settings.RETENTION_DAYS)
-    return result["applications"] + result["suggestions"], (
-        f"到期删除个人信息：报名 {result['applications']} 条，建议 {result['suggestions']} 条")
+    return sum(result.values()), (
+        f"到期删除个人信息：报名 {result['applications']} 条，建议 {result['suggestions']} 条，"
+        f"讲座提问 {result['questions']} 条，评价意见 {result['rating_comments']} 条")
 
 
 def rating_invitations_job(ctx: JobContext) -> Outcome:

@@ -1,9 +1,9 @@
 """What the account holds about a citizen, and erasing it on request.
 
-Erasure keeps applications and suggestions for the programme's record but
-erases every personal field in them (name, mobile, reason, pictures, the link
-to the citizen); applications still pending are cancelled first, so their
-seats pass to the waiting list.
+Erasure keeps applications, suggestions, questions and ratings for the
+programme's record but erases every personal field in them (name, mobile,
+reason, pictures, rating comments, the link to the citizen); applications still
+pending are cancelled first, so their seats pass to the waiting list.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from models import Application, Citizen, Suggestion
+from models import Application, Citizen, LectureQuestion, Rating, Suggestion
 from services.participation import applications, subscriptions
 
 
@@ -75,6 +75,11 @@ def erase(session, openid: str, now: dt.datetime) -> Erasure:
         suggestion.citizen = None
         suggestion.attachments = []
         suggestion.erased_at = suggestion.updated_at = now
+    for question in session.scalars(select(LectureQuestion).where(LectureQuestion.citizen_id == citizen.id)):
+        question.citizen_id = None
+        question.erased_at = now
+    for rating in session.scalars(select(Rating).where(Rating.citizen_id == citizen.id)):
+        rating.comment = rating.again_comment = ""
     citizen.saved_name = citizen.saved_mobile = None
     citizen.saved_category = citizen.saved_street = citizen.nickname = ""
     citizen.topics = []

@@ -1,8 +1,9 @@
 """Personal-data retention and key rotation (个人信息保护).
 
 Applicants' personal fields are erased a configurable number of days after
-their event (default 180); suggestions are detached from the citizen the same
-way. Rows stay, for the record and for statistics, without personal data.
+their event (default 180); suggestions and questions before a lecture are
+detached from the citizen the same way, and rating comments blanked. Rows stay,
+for the record and for statistics, without personal data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import Text, select, type_coerce, update
 
-from models import Application, Citizen, Event, Suggestion, cipher
+from models import Application, Event, LectureQuestion, Rating, Suggestion, cipher, db
 from models.types import EncryptedText
 
 DEFAULT_RETENTION_DAYS = 180
@@ -33,16 +34,29 @@ def erase_expired(session, now: dt.datetime, days: int = DEFAULT_RETENTION_DAYS)
         .values(citizen_id=None, erased_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    questions = session.execute(
+        update(LectureQuestion)
+        .where(LectureQuestion.event_id.in_(ended_events), LectureQuestion.erased_at.is_(None))
+        .values(citizen_id=None, erased_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    comments = session.execute(
+        update(Rating)
+        .where(Rating.event_id.in_(ended_events), (Rating.comment != "") | (Rating.again_comment != ""))
+        .values(comment="", again_comment="")
+        .execution_options(synchronize_session=False)
+    ).rowcount
     session.commit()
-    return {"applications": applications or 0, "suggestions": suggestions or 0}
+    return {"applications": applications or 0, "suggestions": suggestions or 0, "questions": questions or 0,
+            "rating_comments": comments or 0}
 
 
 def _encrypted_columns():
-    """(table, column) pairs stored with ``EncryptedText``."""
-    for model in (Application, Citizen):
-        for column in model.__table__.columns:
+    """(table, column) pairs stored with ``EncryptedText``, in every table (a new one is rotated too)."""
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
             if isinstance(column.type, EncryptedText):
-                yield model.__table__, column
+                yield table, column
 
 
 def rotate_keys(session) -> int:

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
 from app import demo
-from models import Application, Citizen, Event, Suggestion, cipher
+from models import Application, Citizen, Event, LectureQuestion, Rating, Suggestion, cipher
 from services.calendar import clock
 from services.privacy import pii, retention
 
@@ -28,6 +28,9 @@ def _applicant(session, now):
     session.add(Application(event_id=event.id, citizen_id=citizen.id, name=NAME, mobile=MOBILE,
                             category="群众代表（家长）", street="清源街道", created_at=now))
     session.add(Suggestion(tracking_no="JY20261123-0001", citizen_id=citizen.id, text="建议增加周末场次", created_at=now))
+    session.add(LectureQuestion(event_id=event.id, citizen_id=citizen.id, text=f"我是{NAME}，电话{MOBILE}，想问补贴",
+                                created_at=now))
+    session.add(Rating(event_id=event.id, citizen_id=citizen.id, level=4, comment="请尽快改进签到流程", created_at=now))
     session.commit()
     return event
 
@@ -60,7 +63,8 @@ def test_key_rotation_reencrypts_under_the_new_key(app, db_session):
     new_key = Fernet.generate_key().decode()
     cipher.configure(f"{new_key},{old_key}", "unused")
     try:
-        assert retention.rotate_keys(db_session) == 4  # name+mobile of the application and the citizen
+        # name+mobile of the application and the citizen, and the question before a lecture
+        assert retention.rotate_keys(db_session) == 5
         cipher.configure(new_key, "unused")  # the old key is gone: everything still reads
         db_session.expire_all()
         assert db_session.scalar(select(Application.mobile)) == MOBILE
@@ -72,14 +76,31 @@ def test_key_rotation_reencrypts_under_the_new_key(app, db_session):
 def test_personal_fields_are_erased_after_the_retention_period(app, db_session):
     now = clock.now()
     event = _applicant(db_session, now)
-    assert retention.erase_expired(db_session, now, days=180) == {"applications": 0, "suggestions": 0}
+    nothing = {"applications": 0, "suggestions": 0, "questions": 0, "rating_comments": 0}
+    assert retention.erase_expired(db_session, now, days=180) == nothing
     later = event.starts_at + dt.timedelta(days=181)
-    assert retention.erase_expired(db_session, later, days=180) == {"applications": 1, "suggestions": 1}
+    assert retention.erase_expired(db_session, later, days=180) == {"applications": 1, "suggestions": 1, "questions": 1,
+                                                                  "rating_comments": 1}
+    assert db_session.scalars(select(LectureQuestion)).one().citizen_id is None
+    assert db_session.scalars(select(Rating)).one().comment == ""
     db_session.expire_all()
     application = db_session.scalars(select(Application)).one()
     assert application.name is None and application.mobile is None and application.erased_at is not None
     assert application.category == "群众代表（家长）"  # kept for statistics
     assert db_session.scalars(select(Suggestion)).one().citizen_id is None
+
+
+def test_erasing_my_data_unlinks_questions_and_blanks_rating_comments(app, db_session):
+    from services.privacy import mydata
+
+    _applicant(db_session, clock.now())
+    mydata.erase(db_session, "o_pii", clock.now())
+    db_session.commit()
+    db_session.expire_all()
+    question = db_session.scalars(select(LectureQuestion)).one()
+    assert question.citizen_id is None and question.erased_at is not None
+    rating = db_session.scalars(select(Rating)).one()
+    assert rating.comment == "" and rating.level == 4, "the rating still counts, without what the citizen wrote"
 
 
 def test_cli_commands(app, runner, db_session):
