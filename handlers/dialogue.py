@@ -21,7 +21,7 @@ Step = Callable[[ChatContext], Reply]
 
 # Typed during a dialogue these are not taken as answers (``活动`` is not a name).
 KEYWORDS = frozenset({"活动", "报名", "我的报名", "建议", "我的建议", "订阅", "我的信息", "帮助",
-                      "更多", "取消报名", "确认参加", "放弃名额", "删除我的信息"})
+                      "更多", "取消报名", "确认参加", "放弃名额", "删除我的信息", "提问", "评价"})
 
 
 def needs_state(handler: Callable[..., Reply]) -> Callable[..., Reply]:
