@@ -97,9 +97,12 @@ def preview_command(seats: int, pool_text: str, quotas: tuple[str, ...], street_
                     seed: int | None, as_json: bool) -> None:
     """Each category's selection probability under maximin for an expected pool, before anyone applies."""
     from services import selection
+    from services.selection import type_maximin
 
     table = {"category": _parse_quotas(quotas, "--quota")} if quotas else None
     options = {"seed": seed} if seed else {}
+    if as_json:
+        type_maximin.send_banner_to_stderr()
     try:
         result = selection.preview(seats, _parse_pool(pool_text), quotas=table, street_cap=street_cap, **options)
     except selection.PreviewImpossible as error:

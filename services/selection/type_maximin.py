@@ -49,6 +49,29 @@ def _single_pass_class() -> type:
     return SinglePassHighs
 
 
+def send_banner_to_stderr() -> None:
+    """Let HiGHS print its once-per-process banner on stderr, so that stdout stays machine-readable (``--json``).
+
+    highspy prints "Running HiGHS …" from C on standard output when the first
+    model is created; this creates that first model with descriptor 1 pointed at 2.
+    """
+    import ctypes
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        highspy.Highs()
+        ctypes.CDLL(None).fflush(None)  # the banner may sit in C's stdout buffer
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def create_solver():
     """The library's HiGHS solver, except that setting an objective does not also solve.
 

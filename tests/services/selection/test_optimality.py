@@ -83,7 +83,7 @@ def test_the_stopping_rule_is_relative_to_the_bound():
 
 
 def test_same_seed_same_panel_and_waitlist_at_fifty_thousand_too():
-    pool = make_pool(5_000, 4)
+    pool = make_pool(50_000, 4)
     first, again = draw(pool, quotas(), seed=99), draw(pool, quotas(), seed=99)
     assert first["selected"] == again["selected"] and first["waitlist"] == again["waitlist"]
     assert draw(pool, quotas(), seed=100)["selected"] != first["selected"]

@@ -76,3 +76,18 @@ def test_a_street_cap_that_binds_is_named():
 def test_bad_preview_input_gets_a_clear_message(runner, args, words):
     ran = runner.invoke(args=["selection", "preview", "--seats", "30", *args])
     assert ran.exit_code != 0 and words in ran.output
+
+
+def test_preview_json_alone_on_stdout_of_the_real_command(tmp_path):
+    """The solver's banner goes to stderr, so the output pipes straight into a JSON reader."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{tmp_path / 'preview.db'}"}
+    done = subprocess.run([sys.executable, "-m", "flask", "selection", "preview", "--seats", "30", "--pool", POOL,
+                           "--json"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["min_probability"] == pytest.approx(0.02)
