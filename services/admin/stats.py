@@ -49,7 +49,7 @@ def suggestion_unit_id():
     return func.coalesce(Event.unit_id, Suggestion.unit_id)
 
 
-def _events(session, scope: Scope) -> list[Event]:
+def events_in(session, scope: Scope) -> list[Event]:
     """Events (not drafts) in scope."""
     start, end = scope.bounds()
     query = select(Event).where(Event.status != EventStatus.DRAFT).order_by(Event.starts_at)
@@ -80,7 +80,7 @@ def _application_counts(session, event_ids: list[int]) -> dict[int, Counter]:
     return counts
 
 
-def _suggestions(session, scope: Scope) -> list[tuple]:
+def suggestions_in(session, scope: Scope) -> list[tuple]:
     """(suggestion, topic name, unit name) in scope."""
     start, end = scope.bounds()
     unit_id = suggestion_unit_id()
@@ -138,7 +138,7 @@ def _grouped(rows: list[tuple], index: int, default: str) -> list[dict]:
 
 def event_rows(session, scope: Scope) -> list[dict]:
     """One row per event in scope with its application counts."""
-    events = _events(session, scope)
+    events = events_in(session, scope)
     counts = _application_counts(session, [e.id for e in events])
     return [{"event": e, "applicants": counts[e.id]["applicants"], "selected": counts[e.id]["selected"],
              "attended": counts[e.id]["attended"]} for e in events]
@@ -147,7 +147,7 @@ def event_rows(session, scope: Scope) -> list[dict]:
 def compute(session, scope: Scope, now: dt.datetime | None = None) -> dict:
     """Everything the statistics page shows (``now`` judges the follow-ups' deadlines)."""
     events = event_rows(session, scope)
-    suggestions = _suggestions(session, scope)
+    suggestions = suggestions_in(session, scope)
     units: dict[str, Counter] = defaultdict(Counter)
     for row in events:
         unit = units[row["event"].unit.name]
