@@ -35,6 +35,7 @@ ACTION_LABELS.update({"rating.callback": "记录差评回访", "rating.reply": "
 # Adoption progress and lecture questions (services.participation.progress / questions).
 ACTION_LABELS.update({"suggestion.progress": "报送建议落实进展", "question.live": "标记讲座提问现场解答",
                       "question.reply": "书面答复讲座提问", "question.publish": "公开或撤下讲座答疑"})
+ACTION_LABELS["annual.export"] = "导出年度绩效统计"  # services.admin.annual
 
 
 def _date(raw: str) -> dt.date | None:

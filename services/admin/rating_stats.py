@@ -1,4 +1,6 @@
-"""好差评 statistics: satisfaction rate, response rate and 差评 follow-up timeliness, by event and unit.
+"""好差评 statistics: satisfaction rate, response rate and 差评 follow-up timeliness, by event, unit,
+topic and month (an event counts in the month it starts, Asia/Shanghai; one without a topic under
+:data:`NO_TOPIC`).
 
 * satisfaction rate = (非常满意 + 满意 + 基本满意) / all ratings (a changed rating counts as it is now);
 * response rate = ratings by invited participants / invitations (online ratings are counted in the
@@ -16,6 +18,8 @@ from sqlalchemy import select
 from models import Citizen, Event, Rating, RatingFollowUp
 from services.calendar import clock
 from services.participation import rating_followups, rating_invitations, ratings
+
+NO_TOPIC = "未分专题"
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -66,16 +70,30 @@ def summary(session, events: list[Event], now: dt.datetime) -> dict:
     follow_ups = session.scalars(select(RatingFollowUp).where(RatingFollowUp.event_id.in_(ids))).all() if ids else []
     for follow_up in follow_ups:
         _count_follow_up(by_event[follow_up.event_id], follow_up, today)
-    units: dict[str, dict] = defaultdict(_blank)
     total = _blank()
-    numbers = [key for key in _blank()]
     for row in by_event.values():
-        unit = units[row["event"].unit.name]
-        unit["name"] = row["event"].unit.name
-        for key in numbers:
-            unit[key] += row[key]
+        for key in _blank():
             total[key] += row[key]
     rated = [_finish(row) for row in by_event.values() if row["invitations"] or row["ratings"]]
     return {"total": _finish(total), "by_event": rated,
-            "by_unit": sorted((_finish(u) for u in units.values() if u["invitations"] or u["ratings"]),
-                              key=lambda u: u["name"])}
+            "by_unit": _grouped(by_event.values(), lambda e: e.unit.name),
+            "by_topic": _grouped(by_event.values(), lambda e: e.topic.name if e.topic else NO_TOPIC),
+            "by_month": _grouped(by_event.values(), month_of)}
+
+
+def month_of(event: Event) -> str:
+    """The event's month as ``YYYY-MM`` (local start)."""
+    return clock.local(event.starts_at).strftime("%Y-%m")
+
+
+def _grouped(rows, key) -> list[dict]:
+    """Event rows added up per ``key(event)``, sorted by name; groups with nothing to count left out."""
+    groups: dict[str, dict] = defaultdict(_blank)
+    for row in rows:
+        name = key(row["event"])
+        group = groups[name]
+        group["name"] = name
+        for field in _blank():
+            group[field] += row[field]
+    return sorted((_finish(g) for g in groups.values() if g["invitations"] or g["ratings"]),
+                  key=lambda g: g["name"])

@@ -49,7 +49,7 @@ def suggestion_unit_id():
     return func.coalesce(Event.unit_id, Suggestion.unit_id)
 
 
-def _events(session, scope: Scope) -> list[Event]:
+def events_in(session, scope: Scope) -> list[Event]:
     """Events (not drafts) in scope."""
     start, end = scope.bounds()
     query = select(Event).where(Event.status != EventStatus.DRAFT).order_by(Event.starts_at)
@@ -80,7 +80,7 @@ def _application_counts(session, event_ids: list[int]) -> dict[int, Counter]:
     return counts
 
 
-def _suggestions(session, scope: Scope) -> list[tuple]:
+def suggestions_in(session, scope: Scope) -> list[tuple]:
     """(suggestion, topic name, unit name) in scope."""
     start, end = scope.bounds()
     unit_id = suggestion_unit_id()
@@ -138,7 +138,7 @@ def _grouped(rows: list[tuple], index: int, default: str) -> list[dict]:
 
 def event_rows(session, scope: Scope) -> list[dict]:
     """One row per event in scope with its application counts."""
-    events = _events(session, scope)
+    events = events_in(session, scope)
     counts = _application_counts(session, [e.id for e in events])
     return [{"event": e, "applicants": counts[e.id]["applicants"], "selected": counts[e.id]["selected"],
              "attended": counts[e.id]["attended"]} for e in events]
@@ -147,7 +147,7 @@ def event_rows(session, scope: Scope) -> list[dict]:
 def compute(session, scope: Scope, now: dt.datetime | None = None) -> dict:
     """Everything the statistics page shows (``now`` judges the follow-ups' deadlines)."""
     events = event_rows(session, scope)
-    suggestions = _suggestions(session, scope)
+    suggestions = suggestions_in(session, scope)
     units: dict[str, Counter] = defaultdict(Counter)
     for row in events:
         unit = units[row["event"].unit.name]
@@ -165,7 +165,7 @@ def compute(session, scope: Scope, now: dt.datetime | None = None) -> dict:
         "suggestions": _suggestion_summary(suggestions),
         "by_topic": _grouped(suggestions, 1, GENERAL_TOPIC),
         "by_unit": _grouped(suggestions, 2, UNASSIGNED_UNIT),
-        # 好差评 (issue 15): satisfaction and response rates by event and unit.
+        # 好差评 (issue 15): satisfaction, response and follow-up rates by event, unit, topic and month.
         "ratings": rating_stats.summary(session, [r["event"] for r in events], now or clock.now()),
     }
 
@@ -176,8 +176,9 @@ def _rate(value: float | None) -> str:
 
 
 def export_workbook(session, scope: Scope, staff, now: dt.datetime, ip: str = "") -> bytes:
-    """The statistics as an .xlsx (events, units, topics, summary); the export is audited."""
-    data = compute(session, scope)
+    """The statistics as an .xlsx (events, summary, suggestions by topic and unit, 好差评 by unit, topic,
+    month and event: the page's numbers); the export is audited."""
+    data = compute(session, scope, now)
     summary = data["suggestions"]
     event_sheet = [(r["event"].code or r["event"].id, r["event"].title, r["event"].unit.name,
                     r["event"].topic.name if r["event"].topic else "", r["event"].starts_at,
@@ -194,16 +195,36 @@ def export_workbook(session, scope: Scope, staff, now: dt.datetime, ip: str = ""
     def groups(items):
         return [(g["name"], g["total"], g["replied"], g["adopted"], _rate(g["adoption_rate"])) for g in items]
 
+    rated = data["ratings"]
+    totals += [("满意率", _rate(rated["total"]["satisfaction_rate"])), ("参评率", _rate(rated["total"]["response_rate"])),
+               ("差评按期办结率", _rate(rated["total"]["on_time_rate"]))]
+    sheets = {
+        "概况": (["指标", "数值"], totals),
+        "按专题": (group_headers, groups(data["by_topic"])),
+        "按单位": (group_headers, groups(data["by_unit"])),
+    }
+    for title, key, first in RATING_SHEETS:
+        sheets[title] = ([first, *RATING_HEADERS], [_rating_row(row) for row in rated[key]])
     content = exports.workbook_bytes(
         "活动", ["编号", "活动", "主责单位", "专题", "开始时间", "状态", "报名", "入选", "实到"], event_sheet,
-        extra_sheets={
-            "概况": (["指标", "数值"], totals),
-            "按专题": (group_headers, groups(data["by_topic"])),
-            "按单位": (group_headers, groups(data["by_unit"])),
-        })
+        extra_sheets=sheets)
     audit.record(session, now, "stats.export", actor=staff, ip=ip, note=_scope_note(scope),
                  after={"events": data["events"], "suggestions": summary["total"]})
     return content
+
+
+RATING_HEADERS = ["评价邀请", "评价数", "其中线上", "满意率", "参评率", "差评", "差评已办结或逾期", "按期办结",
+                  "差评按期办结率"]
+# The 好差评 sheets, in the page's order: (sheet title, key in rating_stats.summary, first column).
+RATING_SHEETS = (("满意度按单位", "by_unit", "单位"), ("满意度按专题", "by_topic", "专题"),
+                 ("满意度按月份", "by_month", "月份"), ("满意度按活动", "by_event", "活动"))
+
+
+def _rating_row(row: dict) -> tuple:
+    """One 好差评 row for the workbook, the same numbers the page shows."""
+    name = row["event"].title if "event" in row else row["name"]
+    return (name, row["invitations"], row["ratings"], row["online"], _rate(row["satisfaction_rate"]),
+            _rate(row["response_rate"]), row["bad"], row["judged"], row["on_time"], _rate(row["on_time_rate"]))
 
 
 def _scope_note(scope: Scope) -> str:

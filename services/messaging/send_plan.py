@@ -2,8 +2,12 @@
 
 The plan is computed from the database as it is now with the same rules the
 jobs use (:mod:`services.messaging.reminders`): messages already queued and waiting,
-participant reminders, deadline reminders to unit staff, and the coordinators'
-daily digest (sent only when something is overdue on the day).
+participant reminders, deadline reminders to unit staff, the coordinators'
+daily digest (sent only when something is overdue on the day), and the invitations
+to rate an event (好差评, :mod:`services.participation.rating_invitations`): they go
+out when the event ends to the people checked in, so before it ends the plan counts
+the selected participants (the most there can be), afterwards the checked-in ones
+not yet invited, until the rating window closes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from models import Event, EventStatus, OutboxMessage, OutboxStatus, StaffRole
 from services.calendar import clock
 from services.messaging import reminders
 from services.messaging.reminders import ReminderSettings
+from services.participation import rating_invitations, ratings
 from services.programme import deadline_texts as texts
 from services.programme import deadlines
 
@@ -24,7 +29,11 @@ PURPOSE_LABELS = {
     reminders.REMINDER: "活动提醒",
     reminders.DEADLINE: "期限提醒",
     reminders.DIGEST: "逾期日报",
+    rating_invitations.PURPOSE: "评价邀请",
 }
+RATING_INVITE = PURPOSE_LABELS[rating_invitations.PURPOSE]
+BEFORE_END_NOTE = "活动结束时发给已签到人员，此处为入选人数（上限）"
+AFTER_END_NOTE = "活动已结束，发给尚未邀请的已签到人员"
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,7 @@ def plan(session, now: dt.datetime, days: int, cfg: ReminderSettings) -> list[Pl
     end = now + dt.timedelta(days=days)
     items = _queued(session, end) + _participant_reminders(session, now, end, cfg)
     items += _staff_notices(session, now, end, cfg) + _digests(session, now, end, cfg)
+    items += _rating_invitations(session, now, end)
     return sorted(items, key=lambda item: (item.at, item.kind, item.subject))
 
 
@@ -118,4 +128,24 @@ def _digests(session, now, end, cfg: ReminderSettings) -> list[PlannedSend]:
         day += dt.timedelta(days=1)
         if day > end.astimezone(clock.SHANGHAI).date():
             break
+    return items
+
+
+def _rating_invitations(session, now: dt.datetime, end: dt.datetime) -> list[PlannedSend]:
+    """Invitations to rate: at each event's end (or now, for an event over and still open for rating)."""
+    events = session.scalars(select(Event).where(
+        Event.status.in_(ratings.RATED_STATUSES), Event.starts_at <= end,
+        Event.starts_at > now - ratings.WINDOW - dt.timedelta(days=2)).order_by(Event.starts_at))
+    items = []
+    for event in events:
+        if event.ends_at > end or ratings.closes_at(event) <= now:
+            continue
+        ended = event.ends_at <= now
+        openids = (rating_invitations.checked_in_openids(session, event.id) if ended
+                   else list(session.scalars(deadlines.participants_query(event.id))))
+        subject = rating_invitations.subject(event.id)
+        count = _missing(session, rating_invitations.PURPOSE, subject, openids)
+        if count:
+            items.append(PlannedSend(max(event.ends_at, now), RATING_INVITE, f"{event.title}（{subject}）", count,
+                                     AFTER_END_NOTE if ended else BEFORE_END_NOTE))
     return items
