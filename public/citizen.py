@@ -35,15 +35,15 @@ FIELD_ERRORS = {
 }
 
 
-@bp.before_app_request
+@bp.before_request
 def _text_size() -> None:
-    """``?size=large`` turns on the large-text 长辈版 for this browser; ``?size=normal`` turns it off."""
+    """(Citizens' pages only, never the webhook.) ``?size=large`` turns on the large-text 长辈版 for this browser; ``?size=normal`` turns it off."""
     size = request.args.get("size")
     if size in ("large", "normal"):
         session["large_text"] = size == "large"
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _large_text() -> dict:
     return {"large_text": bool(session.get("large_text"))}
 
