@@ -68,7 +68,8 @@ def decrypt(crypto: WeChatCrypto, body: bytes, msg_signature: str, timestamp: st
     if not outer.get("Encrypt"):
         raise BadRequest("safe mode body without Encrypt")
     try:
-        plain = crypto.decrypt_message(body, msg_signature, timestamp, nonce)
+        # wechatpy takes the envelope already parsed (it would parse it again with xmltodict).
+        plain = crypto.decrypt_message(outer, msg_signature, timestamp, nonce)
     except (InvalidSignatureException, InvalidAppIdException) as exc:
         raise Forbidden(type(exc).__name__) from None
     except Exception as exc:  # padding/base64 errors from a wrong AES key or garbage

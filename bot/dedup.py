@@ -49,37 +49,56 @@ class Deduplicator:
         self.ttl = ttl
         self.redis_ok = client is not None
 
-    def claim_and_read(self, key: str, openid: str, now, reads: tuple[str, ...] = ()) -> tuple[bool, str | None, list]:
+    def claim_and_read(self, key: str, openid: str, now, reads: tuple[str, ...] = (),
+                       guard=None) -> tuple[bool, str | None, list]:
         """Claim ``key``: ``(True, None, values)`` if this copy should be handled, ``(False, reply, values)``
         for a duplicate, with a ``GET`` of each key in ``reads`` in the same round trip.
 
-        The values are ``None`` when Redis is unavailable (check :attr:`redis_ok`).
+        ``guard`` (a :class:`bot.replay.Claim`) rides along first; when it refuses the push, the
+        claim is released and its :class:`~bot.crypto.Forbidden` raised. The values are ``None``
+        when Redis is unavailable (check :attr:`redis_ok`).
         """
         if self.redis_ok:
             try:
                 pipe = self.client.pipeline(transaction=False)
+                if guard is not None:
+                    guard.stage(pipe)
                 pipe.set("dedup:" + key, PENDING, nx=True, ex=PENDING_SECONDS)
                 for name in reads:
                     pipe.get(name)
-                claimed, *values = pipe.execute()
+                results = pipe.execute()
+                if guard is not None:
+                    self._settle(guard, key, results.pop(0), results[0])
+                claimed, *values = results
                 if claimed:
                     return True, None, values
                 return False, self._wait(lambda: self._redis_reply(key)), values
             except redis.RedisError:
                 self.redis_ok = False
+        if guard is not None:
+            guard.in_db(self.session, now)
         first, reply = self._claim_in_db(key, openid, now)
         return first, reply, [None] * len(reads)
 
-    def remember(self, key: str, reply: str, also: dict[str, tuple[bytes, int]] | None = None) -> None:
-        """Store the reply for later copies (and ``also``: key → (value, ttl), in the same round trip)."""
+    def _settle(self, guard, key: str, guarded, claimed) -> None:
+        try:
+            guard.settle(self.client, guarded)
+        except Exception:
+            if claimed:
+                self.client.delete("dedup:" + key)
+            raise
+
+    def remember(self, key: str, reply: str, writes: tuple[Callable[[object], object], ...] = ()) -> bool:
+        """Store the reply for later copies, with ``writes`` (each adds commands to the pipeline) in the
+        same round trip. False when Redis failed: the reply went to the database, the writes nowhere."""
         if self.redis_ok:
             try:
                 pipe = self.client.pipeline(transaction=False)
                 pipe.set("dedup:" + key, reply.encode(), ex=self.ttl)
-                for name, (value, ttl) in (also or {}).items():
-                    pipe.set(name, value, ex=ttl)
+                for write in writes:
+                    write(pipe)
                 pipe.execute()
-                return
+                return True
             except redis.RedisError:
                 self.redis_ok = False
         try:
@@ -89,6 +108,7 @@ class Deduplicator:
                 self.session.commit()
         except SQLAlchemyError:
             self.session.rollback()
+        return False
 
     def release(self, key: str) -> None:
         """Forget a claim whose handling failed, so WeChat's retry is handled afresh."""

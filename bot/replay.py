@@ -8,12 +8,15 @@ record holds a hash of the (decrypted) body, so WeChat's retry of the same
 message with the same triple flows on to dedup, while a different body under a
 used triple is refused. Redis ``SET NX`` with the window as lifetime holds the
 record; when Redis is down the database's table of processed keys does.
+The webhook sends its :class:`Claim` in the pipeline of its dedup claim, so the
+check costs no round trip of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 import redis
 from sqlalchemy import select
@@ -40,26 +43,48 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def claim_once(client: redis.Redis | None, session, timestamp: str, nonce: str, body: bytes,
-               now: dt.datetime, window: int) -> None:
-    """Accept (timestamp, nonce) for ``body`` once; raise :class:`Forbidden` for another body under it.
+@dataclass(frozen=True)
+class Claim:
+    """One (timestamp, nonce) claimed for one body: staged in a Redis pipeline, or settled in the database."""
+
+    key: str
+    digest: str
+    ttl: int
+
+    @classmethod
+    def of(cls, timestamp: str, nonce: str, body: bytes, window: int) -> Claim:
+        # Twice the window: a timestamp at the window's far edge stays recorded as long as it is accepted.
+        return cls(f"{PREFIX}{timestamp}:{nonce[:64]}", body_digest(body), 2 * window)
+
+    def stage(self, pipe) -> None:
+        """Add the ``SET NX`` to ``pipe``; its result goes to :meth:`settle`."""
+        pipe.set(self.key, self.digest, nx=True, ex=self.ttl)
+
+    def settle(self, client: redis.Redis, claimed) -> None:
+        """After the pipeline: a refused ``SET NX`` passes only for the same body (WeChat's retry)."""
+        if claimed:
+            return
+        stored = client.get(self.key)
+        if stored is not None and stored.decode() != self.digest:
+            raise Forbidden("timestamp and nonce already used for another body")
+
+    def in_db(self, session, now: dt.datetime) -> None:
+        """The fallback when Redis is down."""
+        _claim_in_db(session, self.key, self.digest, now)
+
+
+def claim_once(client: redis.Redis | None, session, claim: Claim, now: dt.datetime) -> None:
+    """Accept ``claim`` (a (timestamp, nonce) for one body) once; :class:`Forbidden` for another body under it.
 
     The same body again (WeChat's retry) passes: dedup then gives it the first reply.
     """
-    key = f"{PREFIX}{timestamp}:{nonce[:64]}"
-    digest = body_digest(body)
     if client is not None:
         try:
-            # Twice the window: a timestamp at the window's far edge stays recorded as long as it is accepted.
-            if client.set(key, digest, nx=True, ex=2 * window):
-                return
-            stored = client.get(key)
-            if stored is None or stored.decode() == digest:
-                return
-            raise Forbidden("timestamp and nonce already used for another body")
+            claim.settle(client, client.set(claim.key, claim.digest, nx=True, ex=claim.ttl))
+            return
         except redis.RedisError:
             pass
-    _claim_in_db(session, key, digest, now)
+    claim.in_db(session, now)
 
 
 def _claim_in_db(session, key: str, digest: str, now: dt.datetime) -> None:

@@ -9,6 +9,10 @@ kept sealed with the personal-data key (``models.cipher``), never in clear, and
 the record outlives the dialogue by :data:`KEEP_SECONDS` only.
 When Redis is unreachable the state reports ``available = False`` and
 handlers answer politely that the step cannot continue right now.
+The webhook reads the record in the pipeline of its dedup claim and, with
+``deferred=True``, writes it back in the pipeline that stores the reply
+(:meth:`ConversationState.stage`): one round trip before handling, one after.
+A record unchanged by the message is not written again.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from models import cipher
 # How long the record outlives a silent dialogue (to announce that it expired); its data is sealed.
 KEEP_SECONDS = 6 * 3600
 SEALED = "sealed"
+# An unchanged list is written again after this long, so the record never lapses under a citizen's eyes.
+REWRITE_SECONDS = 3600
 _UNREAD = object()
 
 
@@ -32,12 +38,14 @@ class ConversationState:
     """Dialogue and last-list state of one openid."""
 
     def __init__(self, client: redis.Redis | None, openid: str, now: dt.datetime, ttl: int = 1800,
-                 raw: bytes | None | object = _UNREAD) -> None:
+                 raw: bytes | None | object = _UNREAD, deferred: bool = False) -> None:
         self._client = client
         self._key = self.key_of(openid)
         self._now = now
         self._ttl = ttl
         self._data: dict[str, Any] = {}
+        self._deferred = deferred
+        self._dirty = False
         self.available = True
         self.expired_dialogue: str | None = None
         self._load(raw)
@@ -89,11 +97,22 @@ class ConversationState:
         if not self.available:
             raise StateUnavailable()
         self._data["touched"] = self._now.timestamp()
+        if self._deferred:
+            self._dirty = True
+            return
         try:
             self._client.set(self._key, self._stored(), ex=self._ttl + KEEP_SECONDS)
         except redis.RedisError as exc:
             self.available = False
             raise StateUnavailable() from exc
+
+    def stage(self, pipe) -> bool:
+        """Add the pending write of a deferred state to ``pipe`` (a Redis pipeline); False when there is none."""
+        if not self._dirty:
+            return False
+        pipe.set(self._key, self._stored(), ex=self._ttl + KEEP_SECONDS)
+        self._dirty = False
+        return True
 
     # -- dialogue -------------------------------------------------------
     @property
@@ -127,8 +146,12 @@ class ConversationState:
 
     # -- last list --------------------------------------------------------
     def remember_list(self, kind: str, ids: list[int], page: int = 1, extra: dict | None = None) -> None:
-        """Remember the numbered list just shown."""
-        self._data["list"] = {"kind": kind, "ids": ids, "page": page, "extra": extra or {}}
+        """Remember the numbered list just shown (no write when the same list was remembered lately)."""
+        shown = {"kind": kind, "ids": ids, "page": page, "extra": extra or {}}
+        fresh = self._now.timestamp() - (self._data.get("touched") or 0) < REWRITE_SECONDS
+        if self._data.get("list") == shown and fresh and not self._data.get("dialogue"):
+            return
+        self._data["list"] = shown
         if self.available:
             self._save()
 

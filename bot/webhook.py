@@ -23,15 +23,12 @@ from handlers import texts
 from handlers.chat import ChatContext, NoReply, Reply, TextReply
 from models import cipher, db
 from services.calendar import clock
-from services.participation import citizens
+from services.participation import citizens, interactions
 from services.privacy import hash_openid
 from services.programme import event_cache
 
 bp = Blueprint("wechat", __name__)
 log = structlog.get_logger("webhook")
-# ``touched:<openid>`` holds when (service clock) the citizen's interaction was last written to the database.
-TOUCHED_PREFIX = "touched:"
-TOUCHED_TTL = 300
 
 
 @bp.record
@@ -66,8 +63,12 @@ def _verify_url(settings, args) -> None:
 
 def _claim_once(settings, args, body: bytes) -> None:
     """Accept this (timestamp, nonce) for ``body`` only (:mod:`bot.replay`)."""
-    replay.claim_once(current_app.extensions.get("redis"), db.session, args.get("timestamp", ""),
-                      args.get("nonce", ""), body, clock.now(), settings.WECHAT_TIMESTAMP_WINDOW_SECONDS)
+    replay.claim_once(current_app.extensions.get("redis"), db.session, _guard(settings, args, body), clock.now())
+
+
+def _guard(settings, args, body: bytes) -> replay.Claim:
+    return replay.Claim.of(args.get("timestamp", ""), args.get("nonce", ""), body,
+                           settings.WECHAT_TIMESTAMP_WINDOW_SECONDS)
 
 
 def _open(settings, args, body: bytes) -> tuple[bytes, Any]:
@@ -101,14 +102,13 @@ def receive() -> Response:
         body, box = _open(settings, args, body)
         fields = crypto.safe_xml(body)
         # Bound to the decrypted body: WeChat's retry of the same message passes on to dedup.
-        _claim_once(settings, args, body)
+        plain_reply = _handle(fields, settings, _guard(settings, args, body))
     except crypto.Forbidden as exc:
         log.warning("webhook.forbidden", reason=str(exc))
         return Response("forbidden", 403, mimetype="text/plain")
     except crypto.BadRequest as exc:
         log.warning("webhook.bad_request", reason=str(exc))
         return Response("bad request", 400, mimetype="text/plain")
-    plain_reply = _handle(fields, settings)
     if not plain_reply or plain_reply == "success":
         return Response("success", mimetype="text/plain")
     if box is not None:
@@ -116,22 +116,27 @@ def receive() -> Response:
     return Response(plain_reply, mimetype="application/xml")
 
 
-def _handle(fields: dict[str, str], settings) -> str:
-    """Dedup and dispatch one parsed message; the plain reply XML or ``success``."""
+def _handle(fields: dict[str, str], settings, guard: replay.Claim | None = None) -> str:
+    """Dedup and dispatch one parsed message; the plain reply XML or ``success``.
+
+    Two Redis round trips: before handling, the replay guard, the dedup claim, the conversation state
+    and the programme's version; after it, the reply for retries, the state if it changed and the
+    note of the citizen's interaction (written to the database behind, :mod:`interactions`).
+    """
     openid = fields.get("FromUserName", "")
     msg_type = (fields.get("MsgType") or "").strip().lower()
     if not openid or not msg_type:
+        if guard is not None:
+            replay.claim_once(current_app.extensions.get("redis"), db.session, guard, clock.now())
         return "success"
     now = clock.now()
     redis_client = current_app.extensions.get("redis")
     dedup = Deduplicator(redis_client, db.session, settings.DEDUP_TTL_SECONDS)
     key = message_key(fields)
     log_ctx = log.bind(openid=hash_openid(openid), msg_type=msg_type, event=fields.get("Event", ""))
-    touched_key = TOUCHED_PREFIX + openid
     try:
-        # One Redis round trip: the claim, the conversation state and when the citizen was last recorded.
-        first, cached, (raw_state, touched_at, events_version) = dedup.claim_and_read(
-            key, openid, now, reads=(ConversationState.key_of(openid), touched_key, event_cache.VERSION_KEY))
+        first, cached, (raw_state, events_version) = dedup.claim_and_read(
+            key, openid, now, reads=(ConversationState.key_of(openid), event_cache.VERSION_KEY), guard=guard)
     except SQLAlchemyError:
         db.session.rollback()
         log_ctx.error("webhook.database_unavailable")
@@ -142,18 +147,13 @@ def _handle(fields: dict[str, str], settings) -> str:
         return _open_reply(cached) or "success"
     redis_ok = dedup.redis_ok
     state = ConversationState(redis_client if redis_ok else None, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS,
-                              raw=raw_state)
-    interactive = msg_type != "event" or (fields.get("Event") or "").strip().lower() in citizens.WINDOW_EVENTS
-    # Record the interaction at most once a resolution; an event that opens no window only needs the
-    # citizen to exist, which a recent record (the key lives TOUCHED_TTL) already shows.
-    if not redis_ok:
-        touch, events_version = True, event_cache.DOWN
-    elif interactive:
-        touch = not _recently_touched(touched_at, now)
-    else:
-        touch = touched_at is None
-    inbound = Inbound(fields=fields, openid=openid, msg_type=msg_type, now=now, key=key, state=state, touch=touch,
-                      interactive=interactive, events_version=events_version, settings=settings, log=log_ctx)
+                              raw=raw_state, deferred=True)
+    event = (fields.get("Event") or "").strip().lower() if msg_type == "event" else ""
+    interactive = msg_type != "event" or event in citizens.WINDOW_EVENTS
+    inbound = Inbound(fields=fields, openid=openid, msg_type=msg_type, now=now, key=key, state=state,
+                      record_now=not redis_ok, interactive=interactive, followed=event == "subscribe",
+                      events_version=events_version if redis_ok else event_cache.DOWN, settings=settings,
+                      log=log_ctx)
     outcome = _dispatch(inbound)
     xml = render.to_xml(outcome.reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID,
                         now=now)
@@ -161,9 +161,23 @@ def _handle(fields: dict[str, str], settings) -> str:
         # Nothing was stored: forget the claim, so that a retry (or the citizen sending again) is handled afresh.
         dedup.release(key)
         return xml
-    also = {touched_key: (str(now.timestamp()).encode(), TOUCHED_TTL)} if outcome.recorded else None
-    dedup.remember(key, _seal_reply(xml), also)
+    writes = (state.stage,) if inbound.record_now else (
+        state.stage, lambda pipe: interactions.note(pipe, openid, now, interactive, followed=inbound.followed))
+    if not dedup.remember(key, _seal_reply(xml), writes) and not inbound.record_now:
+        _record_in_database(inbound)
     return xml
+
+
+def _record_in_database(inbound: Inbound) -> None:
+    """Redis failed after handling: the citizen's interaction goes to the database at once instead."""
+    inbound.log.warning("webhook.state_not_saved")
+    try:
+        citizens.record_interaction(db.session, inbound.openid, inbound.now, interactive=inbound.interactive,
+                                    followed=inbound.followed)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        inbound.log.exception("webhook.interaction_lost")
 
 
 def _seal_reply(xml: str) -> str:
@@ -179,15 +193,6 @@ def _open_reply(cached: str | None) -> str | None:
     return plain if plain.startswith("<") else None  # an unreadable seal: answer "success"
 
 
-def _recently_touched(touched_at: bytes | None, now) -> bool:
-    """True when the citizen's last interaction was recorded less than the resolution ago (service clock)."""
-    try:
-        age = now.timestamp() - float(touched_at)
-    except (TypeError, ValueError):
-        return False
-    return 0 <= age < citizens.INTERACTION_RESOLUTION.total_seconds()
-
-
 @dataclass(frozen=True)
 class Inbound:
     """One push from WeChat, verified, parsed and claimed, with what dispatching it needs."""
@@ -198,8 +203,9 @@ class Inbound:
     now: dt.datetime
     key: str  # the dedup key
     state: ConversationState
-    touch: bool  # record the citizen's interaction now
+    record_now: bool  # Redis is down: record the citizen's interaction in the handling transaction
     interactive: bool  # the push opens the customer-service window
+    followed: bool  # a follow (subscribe event)
     events_version: Any
     settings: Any
     log: Any
@@ -210,7 +216,6 @@ class Outcome:
     """What handling one push came to."""
 
     reply: Reply
-    recorded: bool = False  # the citizen's interaction was recorded now (and committed)
     database_failed: bool = False  # the database refused or timed out: nothing of this push was stored
 
 
@@ -223,11 +228,12 @@ def _dispatch(inbound: Inbound) -> Outcome:
     )
     is_event = inbound.msg_type == "event"
     try:
-        if inbound.touch:
-            citizens.record_interaction(db.session, inbound.openid, inbound.now, interactive=inbound.interactive)
+        if inbound.record_now:
+            citizens.record_interaction(db.session, inbound.openid, inbound.now, interactive=inbound.interactive,
+                                        followed=inbound.followed)
         reply = current_app.extensions["router"].dispatch(ctx)
         db.session.commit()
-        return Outcome(reply, recorded=inbound.touch and inbound.interactive)
+        return Outcome(reply)
     except SQLAlchemyError:
         db.session.rollback()
         inbound.log.exception("webhook.database_error")

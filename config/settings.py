@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     DELIVERY_RECOVER_SECONDS: float = Field(default=10.0, gt=0)
     SCHEDULER_LEADER_TTL: int = Field(default=30, ge=1, le=55)
     SCHEDULER_TICK_SECONDS: float = Field(default=60.0, gt=0)
+    # How often the scheduler writes the citizens' interaction times noted by the webhook (docs/delivery.md).
+    INTERACTION_FLUSH_SECONDS: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("REMINDER_TEXT")
     @classmethod

@@ -6,7 +6,7 @@ from handlers import texts
 from handlers.chat import ChatContext, NoReply, Reply, TextReply
 from handlers.dialogue import leaving
 from handlers.router import Router
-from services.participation import citizens, subscriptions
+from services.participation import subscriptions
 
 
 def on_help(ctx: ChatContext) -> Reply:
@@ -20,8 +20,7 @@ def on_unknown(ctx: ChatContext) -> Reply:
 
 
 def on_subscribe(ctx: ChatContext) -> Reply:
-    """A new (or returning) follower: record it and welcome them."""
-    citizens.follow(ctx.session, ctx.openid, ctx.now)
+    """A new (or returning) follower: welcome them (the webhook records the follow with every contact)."""
     return TextReply(texts.WELCOME.format(account=texts.ACCOUNT_NAME, menu=texts.HELP))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import lists, texts
 from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import KEYWORDS, ask_again, leaving, needs_state, run_steps
+from handlers.events import catalog
 from handlers.router import Router
 from models import Event, EventKind
 from services.calendar import clock
@@ -22,15 +23,16 @@ def _over(ctx: ChatContext, event: Event) -> Reply:
 
 
 def _ask_prompt(ctx: ChatContext) -> str:
-    event = ctx.session.get(Event, ctx.state.data.get("event_id"))
+    event = catalog(ctx).events.get(ctx.state.data.get("event_id"))
     return texts.QUESTION_ASK.format(title=event.title if event else "", when=wording.when(event.starts_at) if event
                                      else "", high=questions.MAX_CHARS)
 
 
 def _pick_prompt(ctx: ChatContext) -> str:
     items = []
+    programme = catalog(ctx).events
     for number, event_id in enumerate(ctx.state.data.get("event_ids", []), 1):
-        event = ctx.session.get(Event, event_id)
+        event = programme.get(event_id)
         if event is not None:
             items.append(texts.QUESTION_LECTURE_ITEM.format(
                 number=number, day=wording.day_label(clock.local(event.starts_at).date()), title=event.title))
@@ -46,7 +48,7 @@ def _start_on(ctx: ChatContext, event_id: int) -> Reply:
 def on_question(ctx: ChatContext) -> Reply:
     """``提问``: about the lecture just read, else the only open lecture, else a numbered choice."""
     focused = lists.focus(ctx, "event")
-    event = ctx.session.get(Event, focused) if focused is not None else None
+    event = catalog(ctx).events.get(focused) if focused is not None else None
     if event is not None and event.kind == EventKind.POLICY_LECTURE:
         try:
             questions.lecture_for_questions(ctx.session, event.id, ctx.now)
@@ -56,7 +58,7 @@ def on_question(ctx: ChatContext) -> Reply:
             pass
         else:
             return _start_on(ctx, event.id)
-    lectures = [e.id for e in questions.open_lectures(ctx.session, ctx.now)]
+    lectures = [e.id for e in questions.open_lectures(catalog(ctx).upcoming(ctx.now), ctx.now)]
     if not lectures:
         return TextReply(texts.QUESTION_NO_LECTURES)
     if len(lectures) == 1:

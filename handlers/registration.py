@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from handlers import lists, texts
 from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
-from handlers.events import render_events
+from handlers.events import catalog, render_events
 from handlers.my_applications import status_text
 from handlers.router import Router
 from models import ApplicationStatus
@@ -63,9 +63,10 @@ def open_events(ctx: ChatContext, lead: str = "") -> Reply:
     """The events open for applications that the citizen has not applied for (after ``lead``)."""
     applied = {a.event_id for a in applications.list_mine(ctx.session, ctx.openid)
                if a.status != ApplicationStatus.CANCELLED}
-    found = [e for e in events.open_for_applications(ctx.session, ctx.now) if e.id not in applied]
+    coming = catalog(ctx).upcoming(ctx.now)
+    found = [e for e in events.open_for_applications(coming, ctx.now) if e.id not in applied]
     if not found:
-        upcoming = events.next_opening(ctx.session, ctx.now)
+        upcoming = events.next_opening(coming, ctx.now)
         later = (texts.NEXT_OPENING.format(title=upcoming.title, opens=wording.when(upcoming.apply_opens_at))
                  if upcoming else "")
         none = texts.NO_OTHER_OPEN_APPLICATIONS if lead else texts.NO_OPEN_APPLICATIONS

@@ -5,8 +5,9 @@ from __future__ import annotations
 from handlers import lists, texts
 from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import KEYWORDS, ask_again, leaving, needs_state, run_steps
+from handlers.events import catalog
 from handlers.router import Router
-from models import Event, Suggestion
+from models import Suggestion
 from services.calendar import clock
 from services.messaging import wording
 from services.participation import progress, suggestions
@@ -21,9 +22,9 @@ GENERAL = {"0", "０", "一般", "一般性建议", "其他"}
 @needs_state
 def on_suggest(ctx: ChatContext) -> Reply:
     """``建议``: choose what it is about (the event just read comes first)."""
-    found = [e.id for e in events.recent_and_upcoming(ctx.session, ctx.now)]
+    found = [e.id for e in events.recent_and_upcoming(catalog(ctx).events.values(), ctx.now)]
     focused = lists.focus(ctx, "event")
-    if focused is not None and ctx.session.get(Event, focused) is not None:
+    if focused is not None and focused in catalog(ctx).events:
         # Right after an event's detail (which says "回复【建议】就本场活动留言"), 建议 is about that event.
         ctx.state.enter(DIALOGUE, "focused", {"event_ids": found, "images": [], "focused": focused})
         return TextReply(_focused_prompt(ctx))
@@ -32,7 +33,7 @@ def on_suggest(ctx: ChatContext) -> Reply:
 
 
 def _focused_prompt(ctx: ChatContext) -> str:
-    event = ctx.session.get(Event, ctx.state.data.get("focused"))
+    event = catalog(ctx).events.get(ctx.state.data.get("focused"))
     return texts.SUGGEST_ABOUT_FOCUSED.format(title=event.title if event else "")
 
 
@@ -53,8 +54,9 @@ def _on_focused(ctx: ChatContext) -> Reply:
 
 def _about_prompt(ctx: ChatContext) -> str:
     items = []
+    programme = catalog(ctx).events
     for number, event_id in enumerate(ctx.state.data.get("event_ids", []), 1):
-        event = ctx.session.get(Event, event_id)
+        event = programme.get(event_id)
         if event is not None:
             items.append(texts.SUGGEST_EVENT_ITEM.format(number=number, day=wording.day_label(
                 clock.local(event.starts_at).date()), title=event.title))
@@ -63,7 +65,7 @@ def _about_prompt(ctx: ChatContext) -> str:
 
 def _text_prompt(ctx: ChatContext) -> str:
     event_id = ctx.state.data.get("event_id")
-    event = ctx.session.get(Event, event_id) if event_id else None
+    event = catalog(ctx).events.get(event_id) if event_id else None
     about = texts.ABOUT_EVENT.format(title=event.title) if event else texts.ABOUT_GENERAL
     return texts.SUGGEST_ASK_TEXT.format(about=about, low=suggestions.MIN_CHARS, high=suggestions.MAX_CHARS)
 

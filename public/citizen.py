@@ -74,7 +74,7 @@ def apply_list():
     now = clock.now()
     mine = {a.event_id: a for a in applications.list_mine(db.session, g.openid)
             if a.status != ApplicationStatus.CANCELLED}
-    found = events.open_for_applications(db.session, now)
+    found = events.open_for_applications(events.upcoming(db.session, now), now)
     return render_template("public/my_apply_list.html", events=found, mine=mine, w=wording,
                            windows={e.id: announcement.window_text(events.application_window(e, now)) for e in found})
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from scheduler import dispatch
 from services.messaging import delivery, reminders
-from services.participation import rating_invitations, waitlist
+from services.participation import interactions, rating_invitations, waitlist
 from services.privacy import retention
 
 # What a job returns: how many rows it touched, and a one-line summary for the log and ``tick``.
@@ -45,6 +45,15 @@ class JobDefinition:
     run: Callable[[JobContext], Outcome]
     every: str
     description: str
+
+
+def record_interactions(ctx: JobContext) -> Outcome:
+    """The citizens' messages and follows noted by the webhook, written to the database."""
+    client = ctx.app.extensions.get("redis")
+    if client is None:
+        return 0, "未配置 Redis，互动时间由收消息时直接写入"
+    count = interactions.flush(ctx.session, client)
+    return count, f"写入市民互动时间 {count} 人"
 
 
 def recover_outbox(ctx: JobContext) -> Outcome:
@@ -117,6 +126,8 @@ def dispatch_outbox(ctx: JobContext) -> Outcome:
 
 
 JOBS: tuple[JobDefinition, ...] = (
+    JobDefinition("record_interactions", record_interactions, "INTERACTION_FLUSH_SECONDS",
+                  "把收消息时记下的市民互动时间和关注批量写入数据库"),
     JobDefinition("recover_outbox", recover_outbox, "DELIVERY_RECOVER_SECONDS",
                   "把已停止的发送进程手中的消息重新排队"),
     JobDefinition("participant_reminders", participant_reminders, "SCHEDULER_TICK_SECONDS",

@@ -172,6 +172,18 @@ class WeChat:
         """Any event (subscribe, SCAN, TEMPLATESENDJOBFINISH...)."""
         return self.send(openid, "event", Event=event, **extra)
 
+    def flush(self) -> int:
+        """Write the interaction times the webhook noted, as the scheduler does every few seconds; how many citizens."""
+        from models import db
+        from scheduler.jobs import JobContext, record_interactions
+        from services.calendar import clock
+
+        app = self.client.application
+        with app.app_context():
+            count, _summary = record_interactions(JobContext(app, db.session, clock.now()))
+            db.session.remove()
+        return count
+
 
 @pytest.fixture
 def wechat(client):

@@ -1,5 +1,5 @@
 """Citizens taking part: applications, the waiting list, check-in and its codes, citizens and
-their interaction window, topic subscriptions, suggestions and their adoption progress,
+their interaction window (written behind the webhook), topic subscriptions, suggestions and their adoption progress,
 questions before a policy lecture, the district's streets."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from services.participation import (
     checkin,
     checkin_codes,
     citizens,
+    interactions,
     progress,
     questions,
     rating_followups,
@@ -21,5 +22,5 @@ from services.participation import (
     waitlist,
 )
 
-__all__ = ["applications", "checkin", "checkin_codes", "citizens", "progress", "questions", "rating_followups",
+__all__ = ["applications", "checkin", "checkin_codes", "citizens", "interactions", "progress", "questions", "rating_followups",
            "rating_invitations", "rating_texts", "ratings", "streets", "subscriptions", "suggestions", "waitlist"]

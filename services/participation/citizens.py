@@ -1,7 +1,9 @@
 """Citizens: who follows the account and when they last spoke to it.
 
 The last interaction time decides whether a customer-service message is still
-allowed (WeChat's 48-hour window), so every inbound message records it.
+allowed (WeChat's 48-hour window), so every inbound message records it: the
+webhook notes it in Redis and :mod:`interactions` writes it here in batches;
+:func:`record_interaction` is the direct write when Redis is unreachable.
 """
 
 from __future__ import annotations
@@ -15,10 +17,6 @@ from models import Citizen
 
 # Events after which WeChat opens the customer-service window (a menu click, a scan, a follow).
 WINDOW_EVENTS = frozenset({"click", "scancode_push", "scancode_waitmsg", "subscribe", "scan"})
-# The webhook records the last interaction to this resolution (a dialogue sends several messages a
-# minute; writing each would cost a database write per message). A value up to this much older only
-# closes the 48-hour window slightly early, never late.
-INTERACTION_RESOLUTION = dt.timedelta(seconds=60)
 
 
 def get_or_create(session, openid: str, now: dt.datetime) -> Citizen:
@@ -44,8 +42,12 @@ def touch(session, openid: str, now: dt.datetime, interactive: bool = True) -> C
     return citizen
 
 
-def record_interaction(session, openid: str, now: dt.datetime, interactive: bool = True) -> None:
+def record_interaction(session, openid: str, now: dt.datetime, interactive: bool = True,
+                       followed: bool = False) -> None:
     """:func:`touch` without loading the citizen: one UPDATE when they are known, else created."""
+    if followed:
+        follow(session, openid, now).last_interaction_at = now
+        return
     if interactive:
         result = session.execute(update(Citizen).where(Citizen.openid == openid).values(last_interaction_at=now),
                                  execution_options={"synchronize_session": False})

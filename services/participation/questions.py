@@ -58,11 +58,10 @@ class InvalidAnswer(QuestionError):
     """A written reply without text or longer than :data:`MAX_REPLY_CHARS`."""
 
 
-def open_lectures(session, now: dt.datetime) -> list[Event]:
-    """Published policy lectures that have not started yet, soonest first: where questions go."""
-    return list(session.scalars(select(Event).where(
-        Event.kind == EventKind.POLICY_LECTURE, Event.status == EventStatus.PUBLISHED, Event.starts_at > now)
-        .order_by(Event.starts_at, Event.id)))
+def open_lectures(coming: list, now: dt.datetime) -> list:
+    """Of the upcoming events ``coming`` (published, soonest first), the policy lectures that have not
+    started yet: where questions go."""
+    return [e for e in coming if e.kind == EventKind.POLICY_LECTURE and e.starts_at > now]
 
 
 def lecture_for_questions(session, event_id: int, now: dt.datetime) -> Event:

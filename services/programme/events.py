@@ -99,25 +99,27 @@ def topics_with_upcoming(session, now: dt.datetime) -> list[tuple[Topic, int]]:
     return [(topic, counts.get(topic.id, 0)) for topic in topics]
 
 
-def open_for_applications(session, now: dt.datetime) -> list[Event]:
-    """Upcoming events whose application window is open now."""
-    return [event for event in upcoming(session, now) if application_window(event, now).is_open]
+def open_for_applications(coming: list, now: dt.datetime) -> list:
+    """Of the upcoming events ``coming`` (:func:`upcoming`, or the chat's snapshot), those open for applications."""
+    return [event for event in coming if application_window(event, now).is_open]
 
 
-def next_opening(session, now: dt.datetime) -> Event | None:
-    """The upcoming event whose applications open soonest (when none is open now)."""
-    later = [e for e in upcoming(session, now) if application_window(e, now).state is WindowState.NOT_YET]
+def next_opening(coming: list, now: dt.datetime):
+    """Of the upcoming events ``coming``, the one whose applications open soonest (when none is open now)."""
+    later = [e for e in coming if application_window(e, now).state is WindowState.NOT_YET]
     return min(later, key=lambda e: e.apply_opens_at) if later else None
 
 
-def recent_and_upcoming(session, now: dt.datetime, days_back: int = 30, limit: int = 12) -> list[Event]:
-    """Events a suggestion may be about: those of the last ``days_back`` days and the coming ones."""
+def recent_and_upcoming(programme, now: dt.datetime, days_back: int = 30, limit: int = 12) -> list:
+    """Events a suggestion may be about: those of the last ``days_back`` days and the coming ones.
+
+    ``programme`` is any collection of events (the chat passes its snapshot, ``event_cache``).
+    """
     since = now - dt.timedelta(days=days_back)
-    query = select(Event).where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CLOSED)), Event.starts_at >= since)
-    events = session.scalars(query.order_by(Event.starts_at, Event.id)).all()
+    found = [e for e in programme if e.status in (EventStatus.PUBLISHED, EventStatus.CLOSED) and e.starts_at >= since]
     # Nearest to today first: the ones people are most likely to comment on.
-    events = sorted(events, key=lambda e: abs((e.starts_at - now).total_seconds()))[:limit]
-    return sorted(events, key=lambda e: (e.starts_at, e.id))
+    found = sorted(found, key=lambda e: (abs((e.starts_at - now).total_seconds()), e.starts_at, e.id))[:limit]
+    return sorted(found, key=lambda e: (e.starts_at, e.id))
 
 
 def get(session, event_id: int) -> Event:

@@ -152,6 +152,7 @@ def test_subscribe_welcomes_and_records_the_follower(app, wechat):
     assert "欢迎关注" in reply["Content"]
     from models import db
 
+    assert wechat.flush() == 1  # the scheduler writes follows behind, every INTERACTION_FLUSH_SECONDS
     with app.app_context():
         citizen = db.session.scalar(select(Citizen).where(Citizen.openid == "o_new"))
         assert citizen.following is True
@@ -160,6 +161,7 @@ def test_subscribe_welcomes_and_records_the_follower(app, wechat):
 def test_unsubscribe_marks_the_citizen_as_not_following(app, wechat):
     wechat.event("o_leaving", "subscribe")
     assert wechat.event("o_leaving", "unsubscribe") == {}
+    wechat.flush()  # the follow, written behind, is older than the unfollow: it stays an unfollow
     from models import db
 
     with app.app_context():

@@ -65,8 +65,10 @@ def apply_once(person) -> None:
         person.say(answer)
 
 
-def test_my_info_shows_what_is_held_masked(citizen, programme):
+def test_my_info_shows_what_is_held_masked(citizen, programme, wechat):
     citizen.event("subscribe")
+    assert citizen.click("MY_INFO") == texts.MY_INFO_NOTHING, "the follow is written behind, within seconds"
+    assert wechat.flush() == 1
     assert "常用报名信息：未保存" in citizen.click("MY_INFO")
     apply_once(citizen)
     citizen.say("订阅")

@@ -67,16 +67,16 @@ def test_workers_started_together_share_one_embedded_redis_and_no_dialogue_loses
 
 @pytest.mark.sqlite_only  # the first copy hangs on SQLite's write lock
 def test_a_retry_after_the_worker_died_mid_request_is_handled_afresh(tmp_path, redis_server, redis_client):
-    # The first copy hangs on the database (another writer holds SQLite), and its worker is killed there.
+    # Subscribing to a topic writes the citizen's row at once. The first copy hangs on the database
+    # (another writer holds SQLite), and its worker is killed there.
     env = service_env(tmp_path, REDIS_URL=redis_server, SQLITE_BUSY_TIMEOUT_SECONDS="20")
     flask(env, "db", "upgrade")
+    flask(env, "demo", "load")
     web = Gunicorn(env, workers=1, threads=1)
     try:
         wechat = web.wechat()
-        help_text = wechat.text("o_victim", "帮助")
-        assert help_text
-        redis_client.delete("touched:o_victim")  # the next message writes the citizen's row
-        xml = wx.message_xml("o_victim", "text", Content="帮助", MsgId=wx.next_msgid())
+        assert wechat.text("o_victim", "订阅").startswith("订阅专题")
+        xml = wx.message_xml("o_victim", "text", Content="1", MsgId=wx.next_msgid())
         holder = sqlite3.connect(tmp_path / "service.db", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         first_sent = time.monotonic()
@@ -91,9 +91,11 @@ def test_a_retry_after_the_worker_died_mid_request_is_handled_afresh(tmp_path, r
         web.wait_until_live(1)
         time.sleep(max(0.0, first_sent + 4.5 - time.monotonic()))  # WeChat retries after ~5 s
         retry = wechat.reply_of(wechat.post_xml(xml))
-        assert retry.get("Content") == help_text, web.output()
+        assert retry.get("Content", "").startswith("已订阅“"), (retry, web.output())
     finally:
         web.stop()
+    with sqlite3.connect(tmp_path / "service.db") as check:
+        assert check.execute("SELECT count(*) FROM citizen_topics").fetchone() == (1,)
 
 
 def _post_ignoring_errors(wechat, xml: str) -> None:
@@ -108,19 +110,22 @@ def test_a_locked_row_gets_a_busy_reply_within_a_second_and_the_retry_is_handled
         tmp_path, redis_server, redis_client, database_url):
     env = service_env(tmp_path, REDIS_URL=redis_server, DATABASE_URL=database_url)
     flask(env, "db", "upgrade")
+    flask(env, "demo", "load")
     web = Gunicorn(env, workers=1, threads=2)  # gunicorn.conf.py gives web processes their sub-second waits
     try:
         wechat = web.wechat()
-        help_text = wechat.text("o_locked", "帮助")
-        redis_client.delete("touched:o_locked")
-        xml = wx.message_xml("o_locked", "text", Content="帮助", MsgId=wx.next_msgid())
+        wechat.text("o_locked", "订阅")
+        assert wechat.text("o_locked", "1").startswith("已订阅“")  # the citizen's row now exists
+        wechat.text("o_locked", "订阅")
+        xml = wx.message_xml("o_locked", "text", Content="2", MsgId=wx.next_msgid())
         with _holding_the_citizen_row(database_url, "o_locked"):
             started = time.monotonic()
             busy = wechat.reply_of(wechat.post_xml(xml))
             elapsed = time.monotonic() - started
         assert busy.get("Content") == texts.SORRY_BUSY and elapsed < 1.0, (busy, elapsed)
-        assert wechat.reply_of(wechat.post_xml(xml)).get("Content") == help_text, "the retry is handled afresh"
-        assert wechat.reply_of(wechat.post_xml(xml)).get("Content") == help_text, "and then answered from dedup"
+        retry = wechat.reply_of(wechat.post_xml(xml)).get("Content", "")
+        assert retry.startswith("已订阅“"), ("the retry is handled afresh", retry)
+        assert wechat.reply_of(wechat.post_xml(xml)).get("Content") == retry, "and then answered from dedup"
     finally:
         web.stop()
 
