@@ -232,7 +232,7 @@ def _dispatch(inbound: Inbound) -> Outcome:
             citizens.record_interaction(db.session, inbound.openid, inbound.now, interactive=inbound.interactive,
                                         followed=inbound.followed)
         reply = current_app.extensions["router"].dispatch(ctx)
-        if db.session.in_transaction():  # most messages touch no table: nothing to commit
+        if db.session().in_transaction():  # most messages touch no table: nothing to commit
             db.session.commit()
         return Outcome(reply)
     except SQLAlchemyError:

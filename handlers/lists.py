@@ -14,6 +14,7 @@ Every reply stays under :data:`PAGE_BYTES`, leaving room for the short notes
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -92,8 +93,12 @@ def pack(blocks: list[str], limit: int, separator: str = "\n") -> list[str]:
     return pages
 
 
-def paginate(title: str, items: list[str], hint: str, separator: str = "\n", lead: str = "") -> list[str]:
-    """The pages of a numbered list: lead and title on the first page, a footer on each."""
+@functools.lru_cache(maxsize=512)
+def paginate(title: str, items: tuple[str, ...], hint: str, separator: str = "\n", lead: str = "") -> tuple[str, ...]:
+    """The pages of a numbered list: lead and title on the first page, a footer on each.
+
+    Remembered per process: the same list (``活动`` between two changes of the programme) is cut once.
+    """
     reserve = size(texts.MORE_FOOTER.format(page=99, pages=99)) + size(hint) + 2
     head = "\n\n".join(part for part in (lead, title) if part)
     body_pages = pack(items, PAGE_BYTES - reserve - size(head) - 2, separator) if items else [""]
@@ -106,7 +111,7 @@ def paginate(title: str, items: list[str], hint: str, separator: str = "\n", lea
             footer += "\n" + texts.LAST_PAGE_FOOTER.format(page=number, pages=len(body_pages))
         top = head if number == 1 else texts.CONTINUED
         pages.append("\n\n".join(part for part in (top, body, footer) if part))
-    return pages
+    return tuple(pages)
 
 
 # -- remembering --------------------------------------------------------------------------
@@ -155,7 +160,7 @@ def show_list(ctx: ChatContext, name: str, ids: list[int], *, extra: dict | None
     kind = KINDS[name]
     extra = {k: v for k, v in (extra or {}).items() if k not in ("focus", "more")}
     bodies = kind.render(ctx, ids)
-    items = [f"{number}. {body}" for number, body in enumerate(bodies, 1)]
+    items = tuple(f"{number}. {body}" for number, body in enumerate(bodies, 1))
     pages = paginate(kind.title(ctx, extra), items, kind.hint, kind.separator, lead)
     page = max(1, min(page, len(pages)))
     _remember(ctx, name, ids, page, extra)
@@ -197,7 +202,7 @@ def on_more(ctx: ChatContext) -> Reply:
     kind = KINDS[last["kind"]]
     extra = last.get("extra") or {}
     bodies = kind.render(ctx, last["ids"])
-    items = [f"{number}. {body}" for number, body in enumerate(bodies, 1)]
+    items = tuple(f"{number}. {body}" for number, body in enumerate(bodies, 1))
     pages = paginate(kind.title(ctx, extra), items, kind.hint, kind.separator)
     if last.get("page", 1) >= len(pages):
         ctx.extras["list_kept"] = True  # the last page is still what the citizen sees
