@@ -105,14 +105,9 @@ def post(url: str, xml: str, timestamp: int) -> tuple[int, float, str]:
     return 200, seconds, reply.get("Content", "success" if not reply else reply.get("MsgType", "?"))
 
 
-_timestamps = iter(range(1_760_000_000, 1_800_000_000))
-_timestamps_lock = threading.Lock()
-
-
 def next_timestamp() -> int:
-    """A distinct URL timestamp for each push."""
-    with _timestamps_lock:
-        return next(_timestamps)
+    """The URL timestamp of a push: now (the service refuses one outside its window; the nonce is unique)."""
+    return int(time.time())
 
 
 def prepare_citizen(url: str, citizen: Citizen) -> str:

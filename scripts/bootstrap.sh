@@ -14,7 +14,11 @@ fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need_apt+=(fonts-wqy-mic
 # Citizens type emoji; without a colour emoji font the simulator shows empty boxes.
 fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || need_apt+=(fonts-noto-color-emoji)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
-if [ "${WITH_BENCH:-0}" = "1" ]; then command -v wrk >/dev/null 2>&1 || need_apt+=(wrk); fi
+if [ "${WITH_BENCH:-0}" = "1" ]; then
+  command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+  # The production-stack webhook bench (bench/webhook.py) starts its own Redis server on a free port.
+  command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "安装系统软件包：${need_apt[*]}"
@@ -25,6 +29,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   # Debian's postgresql package starts a cluster we do not use; tests run their own.
   if printf '%s\n' "${need_apt[@]}" | grep -qx postgresql; then
     $SUDO service postgresql stop >/dev/null 2>&1 || true
+  fi
+  # Likewise Debian's redis-server package starts a system instance on port 6379; the bench runs its own.
+  if printf '%s\n' "${need_apt[@]}" | grep -qx redis-server; then
+    $SUDO service redis-server stop >/dev/null 2>&1 || true
   fi
 fi
 
