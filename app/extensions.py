@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
@@ -12,4 +13,16 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-__all__ = ["csrf", "db", "login_manager", "migrate"]
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except for WeChat's pushes: ``/wechat`` is called by WeChat's
+    servers, never by a browser, so it neither reads nor sets a session cookie (its hot path)."""
+
+    def open_session(self, app, request):  # noqa: ANN001, ANN201
+        if request.path == "/wechat":
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
+__all__ = ["SessionInterface", "csrf", "db", "login_manager", "migrate"]

@@ -75,7 +75,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Database, migrations, Redis, the personal-data cipher, the WeChat client, the router."""
     from app import redis_conn
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import SessionInterface, csrf, db, login_manager, migrate
     from handlers import build_router
     from models import cipher
     from services.calendar import workdays
@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.session_interface = SessionInterface()
     cipher.configure(settings.PERSONAL_DATA_KEY, settings.SECRET_KEY)
     workdays.default_calendar()  # holiday files are validated at start: a broken file stops the service
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

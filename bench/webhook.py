@@ -858,6 +858,8 @@ def profile_workers(server: Gunicorn, requests_file: Path, connections: int, wor
     for out in outputs:
         for line in out.read_text().splitlines() if out.exists() else []:
             stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue  # py-spy's own notes ("... context."), not a sample
             frames = [_frame_name(frame) for frame in stack.split(";")] if stack.strip() else ["（无 Python 帧）"]
             total += int(count)
             for name in set(frames):
