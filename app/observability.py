@@ -3,16 +3,18 @@
 Every request gets an id (``X-Request-ID`` from the load balancer, or a new one)
 bound into structlog's context, so one webhook call can be followed through the
 logs; openids appear only hashed. ``/metrics`` (behind ``METRICS_TOKEN``) exposes webhook latency, dedup
-hits, and from the database the outbox depth and delivery outcomes by reason.
+hits, the citizens' interaction notes waiting to be written, and from the database the outbox depth
+and delivery outcomes by reason.
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
 import time
-import uuid
 from urllib.parse import urlsplit
 
+import redis
 import structlog
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
@@ -20,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics as bot_metrics
+from services.participation import interactions
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 WEBHOOK_LATENCY = Histogram(
@@ -27,6 +30,8 @@ WEBHOOK_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 OUTBOX_DEPTH = Gauge("outbox_messages", "Outbox rows by status", ["status"], registry=REGISTRY)
+INTERACTIONS_PENDING = Gauge("citizen_interactions_pending",
+                             "Citizens' interaction notes waiting for the scheduler to write them", registry=REGISTRY)
 DELIVERY_OUTCOMES = Gauge("outbox_failures", "Final or pending failures by WeChat error code", ["code"], registry=REGISTRY)
 for _collector in bot_metrics.COLLECTORS:  # the webhook's own metrics, on the same page
     REGISTRY.register(_collector)
@@ -52,7 +57,7 @@ def init_app(app: Flask) -> None:
 
 def _start() -> None:
     g.request_started = time.perf_counter()
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=g.request_id)
 
@@ -120,4 +125,8 @@ def _metrics() -> Response:
             DELIVERY_OUTCOMES.labels(str(code)).set(count)
     except SQLAlchemyError:
         db.session.rollback()
+    try:
+        INTERACTIONS_PENDING.set(interactions.pending_count(current_app.extensions["redis"]))
+    except (redis.RedisError, AttributeError):
+        pass  # Redis down (or none): the gauge keeps its last value
     return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)

@@ -22,3 +22,7 @@ def test_metrics_count_webhook_latency_and_dedup_hits(client, wechat):
     hits = [line for line in text.splitlines() if line.startswith("webhook_dedup_hits_total")]
     assert hits and float(hits[0].split()[-1]) >= 1
     assert "outbox_messages" in text
+    # The citizen's message is noted for the scheduler to write (seen, once: the retry adds nothing).
+    assert "citizen_interactions_pending 1.0" in text
+    wechat.flush()
+    assert "citizen_interactions_pending 0.0" in client.get("/metrics").get_data(as_text=True)
