@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, event
 from scheduler import dispatch
 from scheduler.client import pooled_client
 from services.messaging import delivery, outbox_store
+from services.participation import interactions
 
 log = structlog.get_logger("worker")
 
@@ -71,6 +72,7 @@ class DeliveryPool:
         self.name = name
         self.config = delivery.DeliveryConfig.from_settings(settings)
         self.client = pooled_client(settings, app.extensions["redis"], self.threads)
+        self.redis = app.extensions["redis"]
         self.engine = delivery_engine(app)
         self.store = outbox_store.GroupCommitStore(self.engine)
         self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="deliver")
@@ -86,7 +88,7 @@ class DeliveryPool:
 
     def deliver(self, ids) -> Counter:
         """Deliver the pending rows among ``ids``; outcome counts (sent, retry, failed, skipped)."""
-        rows = delivery.load_rows(self.engine, ids)
+        rows = delivery.load_rows(self.engine, ids, self._noted)
         futures = [self.executor.submit(self._one, row) for row in rows]
         return Counter(future.result() for future in futures)
 
@@ -96,12 +98,16 @@ class DeliveryPool:
         The RQ job returns while the last rows are still being sent, so the next
         batch is fetched in time and no thread idles at the end of each batch.
         """
-        rows = delivery.load_rows(self.engine, ids)
+        rows = delivery.load_rows(self.engine, ids, self._noted)
         for row in rows:
             self._slots.acquire()
             future = self.executor.submit(self._one, row)
             future.add_done_callback(lambda _future: self._slots.release())
         return len(rows)
+
+    def _noted(self, openids: set[str]) -> dict:
+        """Interactions the webhook noted that the scheduler may not have written yet (one round trip)."""
+        return interactions.noted_seen(self.redis, openids)
 
     def _one(self, row: delivery.Row) -> str:
         try:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -94,9 +94,19 @@ def backoff_delay(attempts: int, base: float, cap: float, rng: random.Random | N
 # --- the hot path -----------------------------------------------------------------------------
 
 
-def load_rows(engine, ids: Iterable[int]) -> list[Row]:
-    """The pending rows among ``ids`` with the recipient's last interaction (48-hour window)."""
-    return [Row(*values) for values in outbox_store.load_rows(engine, ids)]
+def load_rows(engine, ids: Iterable[int],
+              noted: Callable[[set[str]], dict[str, dt.datetime]] | None = None) -> list[Row]:
+    """The pending rows among ``ids`` with the recipient's last interaction (48-hour window).
+
+    ``noted`` gives the interactions the webhook noted that may not be written yet
+    (``services.participation.interactions.noted_seen``); the later time counts.
+    """
+    rows = [Row(*values) for values in outbox_store.load_rows(engine, ids)]
+    latest = noted({row.recipient for row in rows}) if noted is not None and rows else {}
+    return [replace(row, last_interaction_at=latest[row.recipient])
+            if row.recipient in latest and (row.last_interaction_at is None
+                                            or latest[row.recipient] > row.last_interaction_at) else row
+            for row in rows]
 
 
 def claim(store, row_id: int, worker: str, now: dt.datetime) -> bool:

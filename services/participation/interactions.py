@@ -150,6 +150,32 @@ def _later(stored, noted):
     return case((noted.is_(None), stored), (stored.is_(None), noted), (noted > stored, noted), else_=stored)
 
 
+def noted_seen(client: redis.Redis | None, openids: Iterable[str]) -> dict[str, dt.datetime]:
+    """The latest interaction of each citizen noted but perhaps not yet written (both sets), in one round trip.
+
+    The delivery workers merge it into the stored time, so a customer-service message sent seconds
+    after the citizen wrote is not pushed out of the 48-hour window by the write-behind. Redis
+    unreachable: ``{}`` (the stored times alone decide, as before).
+    """
+    openids = list(openids)
+    if client is None or not openids:
+        return {}
+    members = [SEEN + openid for openid in openids]
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.zmscore(PENDING_KEY, members)
+        pipe.zmscore(FLUSHING_KEY, members)
+        pending, flushing = pipe.execute()
+    except redis.RedisError:
+        return {}
+    out = {}
+    for openid, *scores in zip(openids, pending, flushing, strict=True):
+        known = [score for score in scores if score is not None]
+        if known:
+            out[openid] = dt.datetime.fromtimestamp(max(known), dt.UTC)
+    return out
+
+
 def pending_count(client: redis.Redis) -> int:
     """Notes waiting to be written (both sets; a citizen has one per kind), for ``/metrics`` and the tests."""
     pipe = client.pipeline(transaction=False)

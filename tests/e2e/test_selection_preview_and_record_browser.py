@@ -19,7 +19,7 @@ from services.calendar import clock
 from services.programme import events
 with app.app_context():
     taken = set(db.session.scalars(select(Application.event_id).group_by(Application.event_id)))
-    event = [e for e in events.open_for_applications(db.session, clock.now()) if e.id not in taken and e.seats == 30][-1]
+    event = [e for e in events.open_for_applications(events.upcoming(db.session, clock.now()), clock.now()) if e.id not in taken and e.seats == 30][-1]
     print(event.id)
 """
 # 45 applications through the service layer (as the chat makes them), categories in turn, eight streets.

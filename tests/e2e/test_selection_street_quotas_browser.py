@@ -23,7 +23,7 @@ from services.programme import events
 with app.app_context():
     now = clock.now()
     taken = set(db.session.scalars(select(Application.event_id).group_by(Application.event_id)))
-    event = next(e for e in events.open_for_applications(db.session, now) if e.id not in taken and e.seats == 30)
+    event = next(e for e in events.open_for_applications(events.upcoming(db.session, now), now) if e.id not in taken and e.seats == 30)
     for i in range(40):
         street = streets.ALL[0] if i < 20 else streets.ALL[1 + (i - 20) // 2]
         applications.apply(db.session, f"o_e2e_street_{i}", event.id, name="街镇市民" + "甲乙丙丁戊己庚辛壬癸"[i % 10],

@@ -12,6 +12,7 @@ from models import Citizen, OutboxMessage, OutboxStatus, db
 from scheduler import worker
 from services.calendar import clock
 from services.messaging import channels, delivery, outbox
+from services.participation import interactions
 from tests.conftest import WeChat
 from tests.scheduler.fixtures import app_on_emulator, make_citizen, running_emulator
 
@@ -102,6 +103,18 @@ def test_inside_the_48_hour_window_a_customer_service_text(app, emulator, frozen
     [message] = emulator.messages("o_c")
     assert message["kind"] == "custom" and message["payload"]["text"]["content"] == REMINDER["text"]
     assert row(app, row_id).sent_channel == "custom"
+
+
+def test_a_message_the_webhook_noted_seconds_ago_opens_the_window_before_the_scheduler_writes_it(
+        app, emulator, frozen, redis_client):
+    emulator.follower("o_just_wrote", interaction="message")
+    row_id = queue(app, "o_just_wrote", interacted=NOW - dt.timedelta(days=5))  # the stored time: window closed
+    pipe = redis_client.pipeline(transaction=False)
+    interactions.note(pipe, "o_just_wrote", NOW - dt.timedelta(seconds=1), True)  # not yet written
+    pipe.execute()
+    send(app, row_id)
+    [message] = emulator.messages("o_just_wrote")
+    assert message["kind"] == "custom" and row(app, row_id).sent_channel == "custom"
 
 
 @pytest.mark.parametrize("code", ["45015", "45047"])
