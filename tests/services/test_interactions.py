@@ -135,3 +135,20 @@ def test_with_redis_down_the_webhook_records_the_interaction_at_once(tmp_path, d
     with clock.frozen(T0):
         assert "【报名】" in wechat.text("o_no_redis", "帮助")
     assert _rows(app)["o_no_redis"].last_interaction_at == T0
+
+
+def test_redis_failing_after_handling_records_the_interaction_in_the_database(app, wechat, redis_client,
+                                                                            monkeypatch, fixed_now):
+    import redis as redis_lib
+
+    real_execute = redis_lib.client.Pipeline.execute
+
+    def execute(self, *args, **kwargs):
+        if any(command[0][0] == "ZADD" for command in self.command_stack):  # the trip after handling
+            raise redis_lib.ConnectionError("Redis went away between the two round trips")
+        return real_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis_lib.client.Pipeline, "execute", execute)
+    assert "【报名】" in wechat.text("o_unlucky", "帮助")
+    assert interactions.pending_count(redis_client) == 0
+    assert _rows(app)["o_unlucky"].last_interaction_at == clock.now(), "written at once instead of noted"
