@@ -17,11 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
 from services.calendar import clock, workdays
+from services.participation import interactions
 
 bp = Blueprint("health", __name__)
 
 SCHEDULER_HEARTBEAT_KEY = "scheduler:heartbeat"
 SCHEDULER_STALE_SECONDS = 180
+INTERACTIONS_STALE_SECONDS = 60  # the scheduler writes them every few seconds
 
 
 @bp.get("/healthz")
@@ -32,6 +34,7 @@ def healthz():
         "database": database,
         "redis": _redis(),
         "scheduler": _scheduler(),
+        "interactions": _interactions(),
         "calendar": _calendar(),
     }
     healthy = database["ok"]
@@ -99,6 +102,21 @@ def _scheduler() -> dict:
     age = clock.now().timestamp() - float(beat)
     stale = age > SCHEDULER_STALE_SECONDS
     return {"ok": not stale, "status": "stale" if stale else "running", "last_beat_seconds_ago": round(age)}
+
+
+def _interactions() -> dict:
+    """The citizens' interaction times waiting in Redis for the scheduler (docs/delivery.md)."""
+    client = current_app.extensions.get("redis")
+    try:
+        waiting = interactions.pending_count(client)
+        oldest = interactions.oldest_pending(client, clock.now())
+    except (redis.RedisError, OSError, AttributeError):
+        return {"ok": False, "status": "unknown"}
+    stale = oldest is not None and oldest > INTERACTIONS_STALE_SECONDS
+    report = {"ok": not stale, "waiting": waiting, "oldest_seconds": None if oldest is None else round(oldest)}
+    if stale:
+        report["message"] = "市民互动时间积压未写入数据库：请检查调度进程（客服消息窗口以 Redis 中的记录为准，不受影响）"
+    return report
 
 
 def _calendar() -> dict:

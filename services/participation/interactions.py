@@ -176,6 +176,15 @@ def noted_seen(client: redis.Redis | None, openids: Iterable[str]) -> dict[str, 
     return out
 
 
+def oldest_pending(client: redis.Redis, now: dt.datetime) -> float | None:
+    """How many seconds the oldest note has waited (``None`` when nothing waits): a stopped scheduler shows here."""
+    pipe = client.pipeline(transaction=False)
+    pipe.zrange(PENDING_KEY, 0, 0, withscores=True)
+    pipe.zrange(FLUSHING_KEY, 0, 0, withscores=True)
+    scores = [score for found in pipe.execute() for _member, score in found]
+    return max(0.0, now.timestamp() - min(scores)) if scores else None
+
+
 def pending_count(client: redis.Redis) -> int:
     """Notes waiting to be written (both sets; a citizen has one per kind), for ``/metrics`` and the tests."""
     pipe = client.pipeline(transaction=False)

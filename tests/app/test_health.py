@@ -62,3 +62,16 @@ def test_webhook_answers_success_when_the_database_is_down(tmp_path, redis_serve
     response = wechat.post_xml(wx.message_xml("o_db_down", "text", Content="帮助", MsgId=wx.next_msgid()))
     assert response.status_code == 200
     assert b"Traceback" not in response.get_data()
+
+
+def test_interaction_times_waiting_too_long_for_the_scheduler_show_on_healthz(client, wechat, fixed_now):
+    import datetime as dt
+
+    wechat.text("o_waiting", "帮助")
+    report = client.get("/healthz").get_json()["interactions"]
+    assert report == {"ok": True, "waiting": 1, "oldest_seconds": 0}
+    with clock.frozen(fixed_now + dt.timedelta(minutes=5)):  # the scheduler has not run for five minutes
+        stale = client.get("/healthz").get_json()["interactions"]
+        assert stale["ok"] is False and stale["oldest_seconds"] == 300 and "调度进程" in stale["message"]
+        wechat.flush()
+        assert client.get("/healthz").get_json()["interactions"] == {"ok": True, "waiting": 0, "oldest_seconds": None}
