@@ -106,13 +106,11 @@ class ConversationState:
             self.available = False
             raise StateUnavailable() from exc
 
-    def stage(self, pipe) -> bool:
-        """Add the pending write of a deferred state to ``pipe`` (a Redis pipeline); False when there is none."""
-        if not self._dirty:
-            return False
-        pipe.set(self._key, self._stored(), ex=self._ttl + KEEP_SECONDS)
-        self._dirty = False
-        return True
+    def stage(self, pipe) -> None:
+        """Add the pending write of a deferred state, if any, to ``pipe`` (a Redis pipeline)."""
+        if self._dirty:
+            pipe.set(self._key, self._stored(), ex=self._ttl + KEEP_SECONDS)
+            self._dirty = False
 
     # -- dialogue -------------------------------------------------------
     @property

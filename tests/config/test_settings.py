@@ -43,6 +43,8 @@ def test_development_defaults_need_no_configuration(monkeypatch):
         ("REDIS_URL", "localhost:6379", "REDIS_URL: 必须以 redis://"),
         ("WECHAT_API_BASE", "api.weixin.qq.com", "WECHAT_API_BASE: 必须是以 http://"),
         ("DEDUP_TTL_SECONDS", "10", "DEDUP_TTL_SECONDS"),
+        ("INTERACTION_FLUSH_SECONDS", "120", "INTERACTION_FLUSH_SECONDS"),  # a minute late at most
+        ("INTERACTION_FLUSH_SECONDS", "2s", "INTERACTION_FLUSH_SECONDS"),
         ("APP_ENV", "staging", "APP_ENV"),
     ],
 )
