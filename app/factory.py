@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import webhook_entry
 from config.settings import INSTANCE_DIR, load_settings
 
 
@@ -15,16 +16,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance = str(Path(settings.INSTANCE_PATH).resolve()) if settings.INSTANCE_PATH else str(INSTANCE_DIR)
     app = Flask(__name__, instance_path=instance, root_path=str(Path(__file__).resolve().parent.parent))
     configure(app, settings, test_config or {})
-    if settings.TRUSTED_PROXY_HOPS:  # the client's address as the load balancer reports it
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = settings.TRUSTED_PROXY_HOPS
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    webhook_entry.install(app)  # POST /wechat beside Flask's request machinery (the hot path)
+    if settings.TRUSTED_PROXY_HOPS:  # the client's address as the load balancer reports it
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.TRUSTED_PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     return app
 
 

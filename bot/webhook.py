@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Request
 
 from bot import crypto, render, replay
 from bot.dedup import Deduplicator, message_key
@@ -29,6 +30,7 @@ from services.programme import event_cache
 
 bp = Blueprint("wechat", __name__)
 log = structlog.get_logger("webhook")
+ENVELOPE = "env:"  # marks a kept answer that is the encrypted envelope sent to WeChat
 
 
 @bp.record
@@ -89,35 +91,52 @@ def _open(settings, args, body: bytes) -> tuple[bytes, Any]:
     return plain, box
 
 
-@bp.post("/wechat")
-def receive() -> Response:
-    """Handle one message or event pushed by WeChat."""
+def receive(push: Request) -> Response:
+    """Handle one message or event pushed by WeChat (``POST /wechat``).
+
+    Served by :class:`app.webhook_entry.WebhookEntry` beside Flask's request machinery (the hot path,
+    docs/architecture.md): ``push`` is the plain werkzeug request, and the app context is pushed.
+    """
     settings = _settings()
-    body = request.stream.read(settings.MAX_BODY_BYTES + 1)
+    body = push.stream.read(settings.MAX_BODY_BYTES + 1)
     if len(body) > settings.MAX_BODY_BYTES:
         return Response("payload too large", 413, mimetype="text/plain")
-    args = request.args
+    args = push.args
     try:
         _verify_url(settings, args)
         body, box = _open(settings, args, body)
         fields = crypto.safe_xml(body)
         # Bound to the decrypted body: WeChat's retry of the same message passes on to dedup.
-        plain_reply = _handle(fields, settings, _guard(settings, args, body))
+        answer = _handle(fields, settings, _guard(settings, args, body), Envelope(box, args))
     except crypto.Forbidden as exc:
         log.warning("webhook.forbidden", reason=str(exc))
         return Response("forbidden", 403, mimetype="text/plain")
     except crypto.BadRequest as exc:
         log.warning("webhook.bad_request", reason=str(exc))
         return Response("bad request", 400, mimetype="text/plain")
-    if not plain_reply or plain_reply == "success":
+    if not answer or answer == "success":
         return Response("success", mimetype="text/plain")
-    if box is not None:
-        plain_reply = box.encrypt_message(plain_reply, args.get("nonce", ""), args.get("timestamp"))
-    return Response(plain_reply, mimetype="application/xml")
+    return Response(answer, mimetype="application/xml")
 
 
-def _handle(fields: dict[str, str], settings, guard: replay.Claim | None = None) -> str:
-    """Dedup and dispatch one parsed message; the plain reply XML or ``success``.
+@dataclass(frozen=True)
+class Envelope:
+    """How an answer goes back: encrypted with the account's key in safe mode, as it is otherwise."""
+
+    box: Any  # the WeChatCrypto of the push, None for a plain push
+    args: Any  # the query string (nonce, timestamp)
+
+    def wrap(self, xml: str) -> str:
+        if self.box is None or not xml or xml == "success":
+            return xml
+        return self.box.encrypt_message(xml, self.args.get("nonce", ""), self.args.get("timestamp"))
+
+
+PLAIN = Envelope(None, {})
+
+
+def _handle(fields: dict[str, str], settings, guard: replay.Claim | None = None, envelope: Envelope = PLAIN) -> str:
+    """Dedup and dispatch one parsed message; the answer (the reply XML in its ``envelope``) or ``success``.
 
     Two Redis round trips: before handling, the replay guard, the dedup claim, the conversation state
     and the programme's version; after it, the reply for retries, the state if it changed and the
@@ -144,7 +163,7 @@ def _handle(fields: dict[str, str], settings, guard: replay.Claim | None = None)
     if not first:
         DEDUP_HITS.inc()
         log_ctx.info("webhook.duplicate", cached=cached is not None)
-        return _open_reply(cached) or "success"
+        return _open_kept(cached, envelope) or "success"
     redis_ok = dedup.redis_ok
     state = ConversationState(redis_client if redis_ok else None, openid, now, ttl=settings.DIALOGUE_TTL_SECONDS,
                               raw=raw_state, deferred=True)
@@ -157,15 +176,16 @@ def _handle(fields: dict[str, str], settings, guard: replay.Claim | None = None)
     outcome = _dispatch(inbound)
     xml = render.to_xml(outcome.reply, openid=openid, account=fields.get("ToUserName") or settings.WECHAT_ACCOUNT_ID,
                         now=now)
+    answer = envelope.wrap(xml)
     if outcome.database_failed:
         # Nothing was stored: forget the claim, so that a retry (or the citizen sending again) is handled afresh.
         dedup.release(key)
-        return xml
+        return answer
     writes = (state.stage,) if inbound.record_now else (
         state.stage, lambda pipe: interactions.note(pipe, openid, now, interactive, followed=inbound.followed))
-    if not dedup.remember(key, _seal_reply(xml), writes) and not inbound.record_now:
+    if not dedup.remember(key, _kept(xml, answer, envelope), writes) and not inbound.record_now:
         _record_in_database(inbound)
-    return xml
+    return answer
 
 
 def _record_in_database(inbound: Inbound) -> None:
@@ -180,17 +200,26 @@ def _record_in_database(inbound: Inbound) -> None:
         inbound.log.exception("webhook.interaction_lost")
 
 
-def _seal_reply(xml: str) -> str:
-    """A reply as kept for retries: sealed with the personal-data key (it may hold a name)."""
-    return cipher.encrypt(xml) if xml and xml != "success" else xml
+def _kept(xml: str, answer: str, envelope: Envelope) -> str:
+    """The answer as kept for retries. It may hold a name, so never in clear: an answer encrypted with the
+    account's key is kept as it went (``ENVELOPE`` first; WeChat's retry gets the same bytes), a plain one
+    is sealed with the personal-data key."""
+    if not xml or xml == "success":
+        return xml
+    if envelope.box is not None:
+        return ENVELOPE + answer
+    return cipher.encrypt(xml)
 
 
-def _open_reply(cached: str | None) -> str | None:
-    """The reply kept for retries, opened (a reply kept in clear before sealing passes as it is)."""
-    if not cached or cached.startswith("<") or cached == "success":
-        return cached
-    plain = cipher.decrypt(cached)
-    return plain if plain.startswith("<") else None  # an unreadable seal: answer "success"
+def _open_kept(kept: str | None, envelope: Envelope) -> str | None:
+    """The answer kept for retries, ready to send again (``None`` when it cannot be read)."""
+    if not kept or kept == "success":
+        return kept
+    if kept.startswith(ENVELOPE):
+        # Kept as it went: only an encrypted retry can take it (a plain one would not read it).
+        return kept[len(ENVELOPE):] if envelope.box is not None else None
+    plain = kept if kept.startswith("<") else cipher.decrypt(kept)  # a reply kept in clear before sealing
+    return envelope.wrap(plain) if plain.startswith("<") else None  # an unreadable seal: answer "success"
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ def on_my_info(ctx: ChatContext) -> Reply:
              if held.has_saved_details else texts.MY_INFO_NOT_SAVED)
     return TextReply(texts.MY_INFO.format(
         following=texts.FOLLOWING if citizen.following else texts.NOT_FOLLOWING, since=followed, saved=saved,
-        topics="、".join(held.topics) or texts.NONE_GIVEN, applications=len(held.applications),
-        suggestions=len(held.suggestions),
+        topics="、".join(held.topics) or texts.NONE_GIVEN, applications=held.applications,
+        suggestions=held.suggestions,
     ))
 
 

@@ -61,8 +61,7 @@ def _already_applied(ctx: ChatContext, event_id: int):
 
 def open_events(ctx: ChatContext, lead: str = "") -> Reply:
     """The events open for applications that the citizen has not applied for (after ``lead``)."""
-    applied = {a.event_id for a in applications.list_mine(ctx.session, ctx.openid)
-               if a.status != ApplicationStatus.CANCELLED}
+    applied = applications.applied_event_ids(ctx.session, ctx.openid)
     coming = catalog(ctx).upcoming(ctx.now)
     found = [e for e in events.open_for_applications(coming, ctx.now) if e.id not in applied]
     if not found:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from handlers import lists, texts
 from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import leaving
+from handlers.events import catalog
 from handlers.router import Router
-from models import Topic
 from services.participation import subscriptions
 
 
 def on_subscriptions(ctx: ChatContext, lead: str = "") -> Reply:
     """The topics, marked when followed; a number follows or stops following one."""
-    topics = subscriptions.all_topics(ctx.session)
+    topics = catalog(ctx).topics
     if not topics:
         return TextReply(texts.NO_TOPICS)
     return lists.show_list(ctx, "subscriptions", [topic.id for topic in topics], lead=lead)
@@ -20,9 +20,10 @@ def on_subscriptions(ctx: ChatContext, lead: str = "") -> Reply:
 
 def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
     followed = subscriptions.followed_ids(ctx.session, ctx.openid)
+    topics = catalog(ctx).topic_by_id
     items = []
     for topic_id in ids:
-        topic = ctx.session.get(Topic, topic_id)
+        topic = topics.get(topic_id)
         if topic is None:
             items.append(texts.ITEM_GONE)
         else:

@@ -220,6 +220,13 @@ def list_mine(session, openid: str) -> list[Application]:
     return list(rows)
 
 
+def applied_event_ids(session, openid: str) -> set[int]:
+    """The events the citizen has applied for and not cancelled (ids only: nothing personal is read)."""
+    return set(session.scalars(
+        select(Application.event_id).join(Citizen, Application.citizen_id == Citizen.id)
+        .where(Citizen.openid == openid, Application.status != ApplicationStatus.CANCELLED)))
+
+
 def get_mine(session, openid: str, application_id: int) -> Application:
     """One of the citizen's applications; :class:`ApplicationNotFound` otherwise."""
     application = session.get(Application, application_id)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from models import Citizen, OutboxMessage, OutboxStatus, Topic
+from models import Citizen, OutboxMessage, OutboxStatus, Topic, citizen_topics
 from services.participation import citizens
 
 
@@ -14,15 +14,11 @@ class TopicNotFound(LookupError):
     """No such topic."""
 
 
-def all_topics(session) -> list[Topic]:
-    """Every topic, in the programme's order."""
-    return list(session.scalars(select(Topic).order_by(Topic.sort_order, Topic.id)))
-
-
 def followed_ids(session, openid: str) -> set[int]:
     """Ids of the topics the citizen follows."""
-    citizen = session.scalar(select(Citizen).where(Citizen.openid == openid))
-    return {topic.id for topic in citizen.topics} if citizen else set()
+    return set(session.scalars(select(citizen_topics.c.topic_id)
+                               .join(Citizen, citizen_topics.c.citizen_id == Citizen.id)
+                               .where(Citizen.openid == openid)))
 
 
 def toggle(session, openid: str, topic_id: int, now: dt.datetime) -> tuple[Topic, bool]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Application, Citizen, LectureQuestion, Rating, Suggestion
 from services.participation import applications, subscriptions
@@ -23,8 +23,8 @@ class Holding:
 
     citizen: Citizen | None
     topics: list[str] = field(default_factory=list)
-    applications: list[Application] = field(default_factory=list)
-    suggestions: list[Suggestion] = field(default_factory=list)
+    applications: int = 0  # how many (the rows stay unread: counting needs no name or mobile decrypted)
+    suggestions: int = 0
 
     @property
     def has_saved_details(self) -> bool:
@@ -46,8 +46,10 @@ def collect(session, openid: str) -> Holding:
     if citizen is None:
         return Holding(None)
     topics = [topic.name for topic in sorted(citizen.topics, key=lambda t: (t.sort_order, t.id))]
-    mine = list(session.scalars(select(Application).where(Application.citizen_id == citizen.id)))
-    ideas = list(session.scalars(select(Suggestion).where(Suggestion.citizen_id == citizen.id)))
+    mine, ideas = session.execute(select(
+        select(func.count(Application.id)).where(Application.citizen_id == citizen.id).scalar_subquery(),
+        select(func.count(Suggestion.id)).where(Suggestion.citizen_id == citizen.id).scalar_subquery(),
+    )).one()
     return Holding(citizen, topics, mine, ideas)
 
 

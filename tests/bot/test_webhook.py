@@ -234,3 +234,37 @@ def test_redis_down_still_answers_and_dedups_in_the_database(tmp_path):
         # Without Redis the once-only (timestamp, nonce) records share the table (bot/replay.py).
         messages = select(func.count(InboundMessage.id)).where(InboundMessage.key.not_like("wx-nonce:%"))
         assert db.session.scalar(messages) == 2
+
+
+def _kept_answer(app, key: str) -> bytes:
+    return app.extensions["redis"].get("dedup:" + key)
+
+
+def test_a_retry_in_safe_mode_gets_the_same_encrypted_answer_and_nothing_is_kept_in_clear(app):
+    wechat = WeChat(app.test_client(), mode="safe")
+    msgid = wx.next_msgid()
+    xml = wx.message_xml("o_retry_safe", "text", Content="帮助", MsgId=msgid)
+    first = wechat.post_xml(xml)
+    retry = wechat.post_xml(xml)  # WeChat's retry: a new nonce and ciphertext, the same message
+    assert retry.get_data() == first.get_data()  # the envelope that went first, byte for byte
+    assert "【活动】" in wechat.reply_of(retry)["Content"]
+    kept = _kept_answer(app, f"m:o_retry_safe|{msgid}")
+    assert kept.startswith(b"env:<xml>") and b"<Encrypt>" in kept and "活动".encode() not in kept
+
+
+def test_a_retry_in_plain_mode_gets_the_reply_again_kept_sealed(app):
+    wechat = WeChat(app.test_client(), mode="plain")
+    msgid = wx.next_msgid()
+    xml = wx.message_xml("o_retry_plain", "text", Content="帮助", MsgId=msgid)
+    first = wechat.reply_of(wechat.post_xml(xml))
+    assert wechat.reply_of(wechat.post_xml(xml)) == first
+    kept = _kept_answer(app, f"m:o_retry_plain|{msgid}")
+    assert "活动".encode() not in kept and not kept.startswith((b"<", b"env:"))
+
+
+def test_an_encrypted_answer_kept_is_not_sent_to_a_plain_copy(app):
+    """A copy arriving in clear (the mode changed between retries) cannot read the encrypted answer: success."""
+    msgid = wx.next_msgid()
+    xml = wx.message_xml("o_retry_mixed", "text", Content="帮助", MsgId=msgid)
+    WeChat(app.test_client(), mode="safe").post_xml(xml)
+    assert WeChat(app.test_client(), mode="compat").post_xml(xml, mode="plain").get_data() == b"success"

@@ -141,14 +141,16 @@ def test_redis_failing_after_handling_records_the_interaction_in_the_database(ap
                                                                             monkeypatch, fixed_now):
     import redis as redis_lib
 
-    real_execute = redis_lib.client.Pipeline.execute
+    from bot.dedup import OwnConnectionPipeline
+
+    real_execute = OwnConnectionPipeline.execute
 
     def execute(self, *args, **kwargs):
         if any(command[0][0] == "ZADD" for command in self.command_stack):  # the trip after handling
             raise redis_lib.ConnectionError("Redis went away between the two round trips")
         return real_execute(self, *args, **kwargs)
 
-    monkeypatch.setattr(redis_lib.client.Pipeline, "execute", execute)
+    monkeypatch.setattr(OwnConnectionPipeline, "execute", execute)
     assert "【报名】" in wechat.text("o_unlucky", "帮助")
     assert interactions.pending_count(redis_client) == 0
     assert _rows(app)["o_unlucky"].last_interaction_at == clock.now(), "written at once instead of noted"
