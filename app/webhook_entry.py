@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterable
 
 import structlog
 from flask import Flask
-from werkzeug.wrappers import Request, Response
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wrappers import Request
 
 from app import observability
 from bot import webhook
 
 PATH = "/wechat"
+STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES[code]}" for code in (200, 400, 403, 413, 500)}
 log = structlog.get_logger("webhook")
 
 
@@ -45,13 +47,15 @@ class WebhookEntry:
         request_id = observability.bind_request_id(push.headers.get("X-Request-ID", ""))
         try:
             with self.app.app_context():
-                response = webhook.receive(push)
+                answer = webhook.receive(push)
         except Exception:
             log.exception("webhook.unhandled")
-            response = Response("internal error", 500, mimetype="text/plain")
-        response.headers["X-Request-ID"] = request_id
-        observability.webhook_answered(response.status_code, time.perf_counter() - started)
-        return response(environ, start_response)
+            answer = webhook.Answer(500, "internal error")
+        body = answer.body.encode()
+        start_response(STATUS_LINES[answer.status], [
+            ("Content-Type", answer.content_type), ("Content-Length", str(len(body))), ("X-Request-ID", request_id)])
+        observability.webhook_answered(answer.status, time.perf_counter() - started)
+        return [body]
 
 
 def install(app: Flask) -> None:

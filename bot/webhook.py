@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from flask import Blueprint, Response, current_app, request
@@ -91,7 +91,15 @@ def _open(settings, args, body: bytes) -> tuple[bytes, Any]:
     return plain, box
 
 
-def receive(push: Request) -> Response:
+class Answer(NamedTuple):
+    """What goes back to WeChat: status, body and content type (the entry writes it out, no Response object)."""
+
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+def receive(push: Request) -> Answer:
     """Handle one message or event pushed by WeChat (``POST /wechat``).
 
     Served by :class:`app.webhook_entry.WebhookEntry` beside Flask's request machinery (the hot path,
@@ -100,7 +108,7 @@ def receive(push: Request) -> Response:
     settings = _settings()
     body = push.stream.read(settings.MAX_BODY_BYTES + 1)
     if len(body) > settings.MAX_BODY_BYTES:
-        return Response("payload too large", 413, mimetype="text/plain")
+        return Answer(413, "payload too large")
     args = push.args
     try:
         _verify_url(settings, args)
@@ -110,13 +118,13 @@ def receive(push: Request) -> Response:
         answer = _handle(fields, settings, _guard(settings, args, body), Envelope(box, args))
     except crypto.Forbidden as exc:
         log.warning("webhook.forbidden", reason=str(exc))
-        return Response("forbidden", 403, mimetype="text/plain")
+        return Answer(403, "forbidden")
     except crypto.BadRequest as exc:
         log.warning("webhook.bad_request", reason=str(exc))
-        return Response("bad request", 400, mimetype="text/plain")
+        return Answer(400, "bad request")
     if not answer or answer == "success":
-        return Response("success", mimetype="text/plain")
-    return Response(answer, mimetype="application/xml")
+        return Answer(200, "success")
+    return Answer(200, answer, "application/xml; charset=utf-8")
 
 
 @dataclass(frozen=True)
@@ -261,7 +269,8 @@ def _dispatch(inbound: Inbound) -> Outcome:
             citizens.record_interaction(db.session, inbound.openid, inbound.now, interactive=inbound.interactive,
                                         followed=inbound.followed)
         reply = current_app.extensions["router"].dispatch(ctx)
-        if db.session().in_transaction():  # most messages touch no table: nothing to commit
+        # Most messages touch no table: no session was even opened, and there is nothing to commit.
+        if db.session.registry.has() and db.session().in_transaction():
             db.session.commit()
         return Outcome(reply)
     except SQLAlchemyError:
