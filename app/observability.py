@@ -62,12 +62,12 @@ def bind_request_id(header: str) -> str:
     return request_id
 
 
+_ANSWERED_OK = WEBHOOK_LATENCY.labels("ok")  # nearly every push: the labelled child looked up once
+
+
 def webhook_answered(status: int, seconds: float) -> None:
     """Count one answer to a WeChat push in the latency histogram."""
     (_ANSWERED_OK if status == 200 else WEBHOOK_LATENCY.labels(str(status))).observe(seconds)
-
-
-_ANSWERED_OK = WEBHOOK_LATENCY.labels("ok")  # nearly every push: the labelled child looked up once
 
 
 def _start() -> None:

@@ -28,7 +28,6 @@ from app import observability
 from bot import webhook
 
 PATH = "/wechat"
-STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES[code]}" for code in (200, 400, 403, 413, 500)}
 log = structlog.get_logger("webhook")
 
 
@@ -52,7 +51,7 @@ class WebhookEntry:
             log.exception("webhook.unhandled")
             answer = webhook.Answer(500, "internal error")
         body = answer.body.encode()
-        start_response(STATUS_LINES[answer.status], [
+        start_response(f"{answer.status} {HTTP_STATUS_CODES[answer.status]}", [
             ("Content-Type", answer.content_type), ("Content-Length", str(len(body))), ("X-Request-ID", request_id)])
         observability.webhook_answered(answer.status, time.perf_counter() - started)
         return [body]

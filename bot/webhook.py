@@ -140,10 +140,7 @@ class Envelope:
         return self.box.encrypt_message(xml, self.args.get("nonce", ""), self.args.get("timestamp"))
 
 
-PLAIN = Envelope(None, {})
-
-
-def _handle(fields: dict[str, str], settings, guard: replay.Claim | None = None, envelope: Envelope = PLAIN) -> str:
+def _handle(fields: dict[str, str], settings, guard: replay.Claim | None, envelope: Envelope) -> str:
     """Dedup and dispatch one parsed message; the answer (the reply XML in its ``envelope``) or ``success``.
 
     Two Redis round trips: before handling, the replay guard, the dedup claim, the conversation state
