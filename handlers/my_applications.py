@@ -32,13 +32,6 @@ def status_text(ctx: ChatContext, application: Application) -> str:
     return wording.APPLICATION_STATUS_LABELS[status.value]
 
 
-def in_date_order(mine: list[Application], now) -> list[Application]:
-    """Coming events by date (soonest first), then past events (most recent first)."""
-    coming = sorted((a for a in mine if a.event.starts_at >= now), key=lambda a: (a.event.starts_at, a.id))
-    past = sorted((a for a in mine if a.event.starts_at < now), key=lambda a: (a.event.starts_at, a.id), reverse=True)
-    return coming + past
-
-
 def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
     items = []
     for application_id in ids:
@@ -54,10 +47,10 @@ def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
 
 def on_my_applications(ctx: ChatContext) -> Reply:
     """The citizen's applications in date order: coming events soonest first, then past ones, latest first."""
-    mine = in_date_order(applications.list_mine(ctx.session, ctx.openid), ctx.now)
+    mine = applications.ids_in_date_order(ctx.session, ctx.openid, ctx.now)
     if not mine:
         return TextReply(texts.NO_APPLICATIONS)
-    return lists.show_list(ctx, "my_applications", [a.id for a in mine], extra={"count": len(mine)})
+    return lists.show_list(ctx, "my_applications", mine, extra={"count": len(mine)})
 
 
 def show_application(ctx: ChatContext, application_id: int) -> Reply:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import texts
+from handlers import events, texts
 from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
 from handlers.router import Router
@@ -28,7 +28,7 @@ def on_rate(ctx: ChatContext) -> Reply:
     if again:
         ctx.state.enter(DIALOGUE, "level", {"again": again[0].id, "event_id": again[0].event_id})
         return TextReply(_prompt(ctx))
-    found = ratings.ratable_events(ctx.session, ctx.openid, ctx.now)
+    found = ratings.ratable_events(ctx.session, ctx.openid, ctx.now, events.catalog(ctx).events.values())
     if not found:
         return TextReply(texts.RATE_NOTHING.format(days=ratings.WINDOW.days))
     if len(found) == 1:

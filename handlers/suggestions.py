@@ -196,10 +196,10 @@ def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
 
 def on_my_suggestions(ctx: ChatContext) -> Reply:
     """``我的建议``: each suggestion with its status."""
-    mine = suggestions.list_mine(ctx.session, ctx.openid)
+    mine = suggestions.my_ids(ctx.session, ctx.openid)
     if not mine:
         return TextReply(texts.NO_SUGGESTIONS)
-    return lists.show_list(ctx, "my_suggestions", [s.id for s in mine], extra={"count": len(mine)})
+    return lists.show_list(ctx, "my_suggestions", mine, extra={"count": len(mine)})
 
 
 def show_suggestion(ctx: ChatContext, suggestion_id: int) -> Reply:

@@ -1,6 +1,6 @@
 """SQLAlchemy tables only. Import from here: ``from models import Event, db``."""
 
-from models.base import Base, db
+from models.base import Base, db, run
 from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
 from models.engagement import (
     AdoptionProgress,
@@ -34,6 +34,7 @@ __all__ = [
     "ApplicationStatus",
     "AuditLog",
     "Base",
+    "run",
     "Broadcast",
     "BroadcastAudience",
     "BroadcastKind",

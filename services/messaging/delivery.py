@@ -28,9 +28,9 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from models import OutboxMessage, OutboxStatus
+from models import OutboxMessage, OutboxStatus, run
 from services.calendar import clock
 from services.messaging import channels, outbox_store
 from services.messaging import delivery_texts as texts
@@ -224,14 +224,16 @@ def mark_queued(session, ids: list[int], job_id: str) -> None:
 # --- delivery reports (webhook events) ---------------------------------------------------------
 
 
+# Built once (models.run): a report comes for every template message sent.
+_DELIVERED = (update(OUTBOX).where(OUTBOX.c.wechat_msgid == bindparam("msgid"))
+              .values(delivery_status=bindparam("reported"), updated_at=bindparam("now")))
+
+
 def record_delivery_status(session, msgid: str, status: str, now: dt.datetime) -> int:
     """Store WeChat's delivery report (``TEMPLATESENDJOBFINISH``/``MASSSENDJOBFINISH``) by message id."""
     if not msgid:
         return 0
-    return session.execute(
-        update(OUTBOX).where(OUTBOX.c.wechat_msgid == str(msgid))
-        .values(delivery_status=(status or "")[:40], updated_at=now)
-    ).rowcount
+    return run(session, _DELIVERED, msgid=str(msgid), reported=(status or "")[:40], now=now).rowcount
 
 
 # --- for staff (console) -----------------------------------------------------------------------

@@ -12,11 +12,12 @@ citizen may rate once more (追评).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from config.rating_tags import tags_by_level
-from models import Application, ApplicationStatus, Citizen, Event, EventStatus, Rating, RatingFollowUp
+from models import Application, ApplicationStatus, Citizen, Event, EventStatus, Rating, RatingFollowUp, run
 from services.participation import citizens, rating_followups
 from services.participation.rating_texts import LEVELS
 
@@ -139,21 +140,32 @@ def mine(session, openid: str, event_id: int) -> Rating | None:
         Citizen.openid == openid, Rating.event_id == event_id))
 
 
-def ratable_events(session, openid: str, now: dt.datetime) -> list[Event]:
-    """Events the citizen may rate now: over, window open, checked in or livestreamed; latest first."""
-    found = session.scalars(select(Event).where(
-        Event.status.in_(RATED_STATUSES), Event.starts_at <= now, Event.starts_at > now - WINDOW - dt.timedelta(days=2),
-    ).order_by(Event.starts_at.desc())).all()
-    result = []
-    for event in found:
-        if not event.ends_at <= now < closes_at(event):
-            continue
-        try:
-            participation(session, openid, event)
-        except NotAttended:
-            continue
-        result.append(event)
-    return result
+# Built once (models.run): the chat's 评价 reads them for every click.
+_CHECKED_IN_AT = (select(Application.event_id).join(Citizen, Application.citizen_id == Citizen.id)
+                  .where(Citizen.openid == bindparam("openid"), Application.status == ApplicationStatus.CHECKED_IN,
+                         Application.event_id.in_(bindparam("event_ids", expanding=True))))
+_AGAIN_OPEN = (select(Rating.id).join(Citizen, Rating.citizen_id == Citizen.id)
+               .join(RatingFollowUp, RatingFollowUp.rating_id == Rating.id)
+               .where(Citizen.openid == bindparam("openid"), Rating.again_at.is_(None),
+                      RatingFollowUp.replied_at.is_not(None), RatingFollowUp.replied_at > bindparam("since"))
+               .order_by(RatingFollowUp.replied_at.desc()))
+
+
+def ratable_events(session, openid: str, now: dt.datetime, programme: Iterable[Event] | None = None) -> list[Event]:
+    """Events the citizen may rate now: over, window open, checked in or livestreamed; latest first.
+
+    ``programme`` is where to look (the chat passes its snapshot, :mod:`services.programme.event_cache`,
+    whose events read as :class:`Event`); by default the events that may still be in their window.
+    """
+    if programme is None:
+        programme = session.scalars(select(Event).where(
+            Event.starts_at <= now, Event.starts_at > now - WINDOW - dt.timedelta(days=2))).all()
+    over = [event for event in programme if event.status in RATED_STATUSES and event.ends_at <= now < closes_at(event)]
+    if not over:
+        return []
+    attended = set(run(session, _CHECKED_IN_AT, openid=openid, event_ids=[event.id for event in over]).scalars())
+    found = [event for event in over if event.id in attended or event.is_livestreamed]
+    return sorted(found, key=lambda event: (event.starts_at, event.id), reverse=True)
 
 
 def rate(session, openid: str, event_id: int, level, tags, comment: str | None, now: dt.datetime,
@@ -184,13 +196,9 @@ def rate(session, openid: str, event_id: int, level, tags, comment: str | None, 
 
 def again_open(session, openid: str, now: dt.datetime) -> list[Rating]:
     """The citizen's 差评 whose follow-up was answered and that may be rated once more."""
-    rows = session.scalars(select(Rating).join(Citizen, Rating.citizen_id == Citizen.id)
-                           .join(RatingFollowUp, RatingFollowUp.rating_id == Rating.id)
-                           .where(Citizen.openid == openid, Rating.again_at.is_(None),
-                                  RatingFollowUp.replied_at.is_not(None),
-                                  RatingFollowUp.replied_at > now - AGAIN_WINDOW)
-                           .order_by(RatingFollowUp.replied_at.desc())).all()
-    return list(rows)
+    # Ids first: the chat asks at every 评价, and mostly there is none.
+    ids = run(session, _AGAIN_OPEN, openid=openid, since=now - AGAIN_WINDOW).scalars().all()
+    return [session.get(Rating, rating_id) for rating_id in ids]
 
 
 def rate_again(session, openid: str, rating_id: int, level, comment: str | None, now: dt.datetime) -> Rating:

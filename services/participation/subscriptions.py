@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from models import Citizen, OutboxMessage, OutboxStatus, Topic, citizen_topics
+from models import Citizen, OutboxMessage, OutboxStatus, Topic, citizen_topics, run
 from services.participation import citizens
 
 
@@ -14,11 +14,13 @@ class TopicNotFound(LookupError):
     """No such topic."""
 
 
+_FOLLOWED = (select(citizen_topics.c.topic_id).join(Citizen, citizen_topics.c.citizen_id == Citizen.id)
+             .where(Citizen.openid == bindparam("openid")))
+
+
 def followed_ids(session, openid: str) -> set[int]:
     """Ids of the topics the citizen follows."""
-    return set(session.scalars(select(citizen_topics.c.topic_id)
-                               .join(Citizen, citizen_topics.c.citizen_id == Citizen.id)
-                               .where(Citizen.openid == openid)))
+    return set(run(session, _FOLLOWED, openid=openid).scalars())
 
 
 def toggle(session, openid: str, topic_id: int, now: dt.datetime) -> tuple[Topic, bool]:

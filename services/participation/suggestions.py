@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Adoption, Citizen, Event, Suggestion, SuggestionStatus, Unit
+from models import Adoption, Citizen, Event, Suggestion, SuggestionStatus, Unit, run
 from services.admin import audit
 from services.calendar import clock
 from services.messaging import outbox, wording
@@ -109,6 +109,15 @@ def create(session, openid: str, text: str, now: dt.datetime, *, event_id: int |
                 if previous is not None:
                     return previous
     raise RuntimeError("could not allocate a tracking number")
+
+
+_MY_IDS = (select(Suggestion.id).join(Citizen, Suggestion.citizen_id == Citizen.id)
+           .where(Citizen.openid == bindparam("openid")).order_by(Suggestion.created_at.desc(), Suggestion.id.desc()))
+
+
+def my_ids(session, openid: str) -> list[int]:
+    """The ids of the citizen's suggestions, newest first (built once, :func:`models.run`: the chat's list)."""
+    return list(run(session, _MY_IDS, openid=openid).scalars())
 
 
 def list_mine(session, openid: str) -> list[Suggestion]:

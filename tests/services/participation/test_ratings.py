@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from models import (
+    Application,
     ApplicationStatus,
+    Citizen,
     EventMode,
     EventStatus,
     OutboxMessage,
@@ -20,6 +22,7 @@ from models import (
 )
 from services.admin import rating_stats
 from services.participation import rating_followups, rating_invitations, ratings
+from services.programme import event_cache
 from tests.scheduler.fixtures import beijing, make_event, make_participant, make_staff
 
 ENDED = beijing("2026-09-30 15:00")  # the events below run 10:00–12:00 on Wednesday 09-30
@@ -82,6 +85,16 @@ def test_only_people_who_checked_in_rate_an_offline_event_and_not_before_it_ends
     assert count(session, Rating) == 0
     assert ratings.ratable_events(session, "o_in", ENDED) == [event]
     assert ratings.ratable_events(session, "o_absent", ENDED) == []
+
+
+def test_the_chat_looks_in_its_programme_snapshot_and_sees_a_check_in_not_yet_flushed(session, event):
+    snapshot = event_cache.build(session, None).events.values()
+    assert [e.id for e in ratings.ratable_events(session, "o_in", ENDED, snapshot)] == [event.id]
+    assert ratings.ratable_events(session, "o_absent", ENDED, snapshot) == []
+    late = session.scalars(select(Application).join(Citizen).where(Citizen.openid == "o_absent")).one()
+    late.status = ApplicationStatus.CHECKED_IN  # pending in the session: the built read flushes it first
+    assert [e.id for e in ratings.ratable_events(session, "o_absent", ENDED, snapshot)] == [event.id]
+    assert ratings.ratable_events(session, "o_absent", ENDED + ratings.WINDOW, snapshot) == []
 
 
 def test_anyone_may_rate_a_livestreamed_event_as_an_online_participant(session):
