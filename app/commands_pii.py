@@ -31,4 +31,5 @@ def erase_expired(days: int | None) -> None:
     days = days or current_app.extensions["settings"].RETENTION_DAYS
     result = retention.erase_expired(db.session, clock.now(), days)
     click.echo(f"已删除 {result['applications']} 条报名、{result['suggestions']} 条建议、{result['questions']} 条讲座提问、"
-               f"{result['rating_comments']} 条评价意见中的个人信息（保留期 {days} 天）。")
+               f"{result['rating_comments']} 条评价意见中的个人信息（保留期 {days} 天），"
+               f"并清除 Redis 停用期间留存的 {result['inbound_messages']} 条消息记录（保留 {retention.INBOUND_KEPT.days} 天）。")

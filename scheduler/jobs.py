@@ -93,11 +93,12 @@ def waitlist_offers(ctx: JobContext) -> Outcome:
 
 
 def personal_data_retention(ctx: JobContext) -> Outcome:
-    """Applicants' personal fields are erased RETENTION_DAYS after their event."""
+    """Applicants' personal fields are erased RETENTION_DAYS after their event; Redis-outage message keys after a day."""
     result = retention.erase_expired(ctx.session, ctx.now, ctx.settings.RETENTION_DAYS)
     return sum(result.values()), (
         f"到期删除个人信息：报名 {result['applications']} 条，建议 {result['suggestions']} 条，"
-        f"讲座提问 {result['questions']} 条，评价意见 {result['rating_comments']} 条")
+        f"讲座提问 {result['questions']} 条，评价意见 {result['rating_comments']} 条；"
+        f"清除 Redis 停用期间的消息记录 {result['inbound_messages']} 条")
 
 
 def rating_invitations_job(ctx: JobContext) -> Outcome:

@@ -3,19 +3,23 @@
 Applicants' personal fields are erased a configurable number of days after
 their event (default 180); suggestions and questions before a lecture are
 detached from the citizen the same way, and rating comments blanked. Rows stay,
-for the record and for statistics, without personal data.
+for the record and for statistics, without personal data. The message keys the
+webhook keeps in the database while Redis is away (with the sender's openid and
+the sealed reply) are deleted after a day: they are needed for minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Text, select, type_coerce, update
+from sqlalchemy import Text, delete, select, type_coerce, update
 
-from models import Application, Event, LectureQuestion, Rating, Suggestion, cipher, db
+from models import Application, Event, InboundMessage, LectureQuestion, Rating, Suggestion, cipher, db
 from models.types import EncryptedText
 
 DEFAULT_RETENTION_DAYS = 180
+# A retried copy comes within seconds and a (timestamp, nonce) is valid for minutes: a day is ample.
+INBOUND_KEPT = dt.timedelta(days=1)
 
 
 def erase_expired(session, now: dt.datetime, days: int = DEFAULT_RETENTION_DAYS) -> dict[str, int]:
@@ -46,9 +50,10 @@ def erase_expired(session, now: dt.datetime, days: int = DEFAULT_RETENTION_DAYS)
         .values(comment="", again_comment="")
         .execution_options(synchronize_session=False)
     ).rowcount
+    inbound = session.execute(delete(InboundMessage).where(InboundMessage.received_at < now - INBOUND_KEPT)).rowcount
     session.commit()
     return {"applications": applications or 0, "suggestions": suggestions or 0, "questions": questions or 0,
-            "rating_comments": comments or 0}
+            "rating_comments": comments or 0, "inbound_messages": inbound or 0}
 
 
 def _encrypted_columns():

@@ -9,7 +9,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
 from app import demo
-from models import Application, Citizen, Event, LectureQuestion, Rating, Suggestion, cipher
+from bot.dedup import Deduplicator
+from models import Application, Citizen, Event, InboundMessage, LectureQuestion, Rating, Suggestion, cipher
 from services.calendar import clock
 from services.privacy import pii, retention
 
@@ -76,11 +77,11 @@ def test_key_rotation_reencrypts_under_the_new_key(app, db_session):
 def test_personal_fields_are_erased_after_the_retention_period(app, db_session):
     now = clock.now()
     event = _applicant(db_session, now)
-    nothing = {"applications": 0, "suggestions": 0, "questions": 0, "rating_comments": 0}
+    nothing = {"applications": 0, "suggestions": 0, "questions": 0, "rating_comments": 0, "inbound_messages": 0}
     assert retention.erase_expired(db_session, now, days=180) == nothing
     later = event.starts_at + dt.timedelta(days=181)
     assert retention.erase_expired(db_session, later, days=180) == {"applications": 1, "suggestions": 1, "questions": 1,
-                                                                  "rating_comments": 1}
+                                                                  "rating_comments": 1, "inbound_messages": 0}
     assert db_session.scalars(select(LectureQuestion)).one().citizen_id is None
     assert db_session.scalars(select(Rating)).one().comment == ""
     db_session.expire_all()
@@ -103,7 +104,21 @@ def test_erasing_my_data_unlinks_questions_and_blanks_rating_comments(app, db_se
     assert rating.comment == "" and rating.level == 4, "the rating still counts, without what the citizen wrote"
 
 
+def test_message_keys_kept_while_redis_was_away_are_deleted_after_a_day(app, db_session):
+    now = clock.now()
+    away = Deduplicator(None, db_session, ttl=60)  # Redis unreachable: the keys go to the database
+    for number, at in ((1, now), (2, now + dt.timedelta(hours=20))):
+        assert away.claim_and_read(f"m:o_away|{number}", "o_away", at)[0]
+        away.remember(f"m:o_away|{number}", "success")
+    result = retention.erase_expired(db_session, now + dt.timedelta(days=1, hours=1))
+    assert result["inbound_messages"] == 1
+    assert db_session.scalars(select(InboundMessage.key)).all() == ["m:o_away|2"]
+    # The key still kept still answers WeChat's retry of its message.
+    assert away.claim_and_read("m:o_away|2", "o_away", now + dt.timedelta(days=1, hours=1))[:2] == (False, "success")
+
+
 def test_cli_commands(app, runner, db_session):
     _applicant(db_session, clock.now())
     assert "重新加密 0 项" in runner.invoke(args=["pii", "rotate"]).output
-    assert "保留期 180 天" in runner.invoke(args=["pii", "erase-expired"]).output
+    erased = runner.invoke(args=["pii", "erase-expired"]).output
+    assert "保留期 180 天" in erased and "清除 Redis 停用期间留存的 0 条消息记录（保留 1 天）" in erased
