@@ -759,6 +759,8 @@ def _print_run(who: str, key: str, r: dict) -> None:
     print(f"  {who:22s} {_workload(key):10s} c={_connections(key):3d}: {r['rps']:7.0f} req/s  "
           f"p50 {r['p50_us'] / 1000:6.1f} ms  p99 {r['p99_us'] / 1000:6.1f} ms  CPU ms/条 worker {r['cpu_ms']:.2f}{extra}"
           f"  负载 {r['load']:.1f}  错误 {r['errors']}+{r['app_errors']}  5xx {r['s5xx']}  重放 {r['wraps']}", flush=True)
+    if r.get("app_error_kinds"):  # what the logs said, so that an error can be looked into
+        print("    日志中的错误：" + "、".join(f"{k} × {v}" for k, v in sorted(r["app_error_kinds"].items())), flush=True)
 
 
 def _workload(key: str) -> str:
@@ -1071,6 +1073,17 @@ def samples_line(results: dict) -> str:
     return "；".join(parts)
 
 
+def errors_line(results: dict) -> str:
+    """Which errors the service's logs showed in each run that had any (empty when none)."""
+    parts = []
+    for stack in _stacks(results):
+        for wc, measured in stack["servers"].items():
+            for key, run in measured["runs"].items():
+                if run.get("app_error_kinds"):
+                    parts.append(f"{_short(stack)}·本服务（{wc}）{_workload(key)}：{_kinds(Counter(run['app_error_kinds']))}")
+    return "；".join(parts)
+
+
 def _kinds(kinds: Counter) -> str:
     return "、".join(f"{k} {v}" for k, v in sorted(kinds.items()))
 
@@ -1084,10 +1097,12 @@ def report(results: dict, opts: Options) -> None:
     if len(embedded["servers"]) > 1:
         done += "\n\n" + choice_line(embedded["servers"], embedded["better"], f"mix{top}") + "；生产栈只测这一设置。"
     samples = samples_line(results)
+    logged = errors_line(results)
     profile = embedded.get("profile")
     tables = (f"{runs_table(results)}\n\n{ratios_table(results, top)}\n\n"
               f"### 内存：压测后各 worker 的峰值 RSS\n\n{memory_table(results)}\n\n"
               f"回复抽样（压测前逐条发送 {SAMPLE_SIZE} 条并解密；“预热”为回访市民各发的一条 subscribe）：{samples}。\n\n"
+              + (f"日志中的错误：{logged}。\n\n" if logged else "")
               + (f"### 剩下的耗时在哪里（内嵌栈，{embedded['better']}）\n\n{profile}\n\n" if profile else "")
               + f"### 目标\n\n{targets}\n\n{done}\n")
     print("\n" + tables)
