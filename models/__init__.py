@@ -34,7 +34,6 @@ __all__ = [
     "ApplicationStatus",
     "AuditLog",
     "Base",
-    "run",
     "Broadcast",
     "BroadcastAudience",
     "BroadcastKind",
@@ -59,4 +58,5 @@ __all__ = [
     "Unit",
     "citizen_topics",
     "db",
+    "run",
 ]
