@@ -22,8 +22,7 @@ def build_router() -> Router:
     from handlers import help as help_module
 
     router = Router()
-    # Order matters only where two modules claim the same input: the suggestion
-    # module's picture handler replaces help's generic reply to non-text input.
+    # Each input has one owner: the router refuses a keyword, click, event or message type claimed twice.
     for module in (help_module, lists, events, registration, my_applications, suggestions, subscriptions, mydata,
                    delivery_events):
         module.register(router)

@@ -68,7 +68,8 @@ def register(router: Router) -> None:
     router.on_event("subscribe")(on_subscribe)
     router.on_event("unsubscribe")(on_unsubscribe)
     router.on_event("view", "location", "view_miniprogram")(on_silent_event)
-    router.message("image", "voice", "video", "shortvideo", "link", "file")(on_non_text)
+    # Pictures belong to the suggestion module (added to a recent suggestion); the rest get a polite reply.
+    router.message("voice", "video", "shortvideo", "link", "file")(on_non_text)
     router.message("location")(on_location)
     router.on_cancel = on_cancel
     router.on_expired = on_expired

@@ -16,6 +16,19 @@ from handlers.chat import ChatContext, Reply
 Handler = Callable[[ChatContext], Reply]
 
 
+class DuplicateRoute(ValueError):
+    """A keyword, click key, event, message type or dialogue registered twice: refused at start, never
+    silently overwritten (the second registration would take the first one's messages)."""
+
+
+def _claim(table: dict[str, Handler], key: str, handler: Handler, kind: str) -> None:
+    """Register ``handler`` under ``key`` in ``table``, unless another handler holds it already."""
+    held = table.get(key)
+    if held is not None and held is not handler:
+        raise DuplicateRoute(f"{kind} {key!r} is routed to both {held.__qualname__} and {handler.__qualname__}")
+    table[key] = handler
+
+
 @dataclass
 class Router:
     """Maps messages and events to handlers."""
@@ -39,7 +52,7 @@ class Router:
 
         def register(handler: Handler) -> Handler:
             for word in words:
-                self.keywords[word] = handler
+                _claim(self.keywords, word, handler, "keyword")
             return handler
 
         return register
@@ -60,7 +73,7 @@ class Router:
             if prefix:
                 self.click_prefixes.append((key, handler))
             else:
-                self.clicks[key] = handler
+                _claim(self.clicks, key, handler, "click key")
             return handler
 
         return register
@@ -70,7 +83,7 @@ class Router:
 
         def register(handler: Handler) -> Handler:
             for name in names:
-                self.events[name.lower()] = handler
+                _claim(self.events, name.lower(), handler, "event")
             return handler
 
         return register
@@ -80,7 +93,7 @@ class Router:
 
         def register(handler: Handler) -> Handler:
             for msg_type in msg_types:
-                self.msg_types[msg_type] = handler
+                _claim(self.msg_types, msg_type, handler, "message type")
             return handler
 
         return register
@@ -89,7 +102,7 @@ class Router:
         """The handler of a multi-step dialogue, called for every message while it is active."""
 
         def register(handler: Handler) -> Handler:
-            self.dialogues[name] = handler
+            _claim(self.dialogues, name, handler, "dialogue")
             return handler
 
         return register
