@@ -3,7 +3,7 @@
 Each job is a periodic tick that looks at the database as it is now, finds due
 work and queues it idempotently, so moving an event or restarting the
 scheduler needs no job bookkeeping and a downtime is caught up on the next
-tick. ``every`` names the setting that holds the interval in seconds. The
+tick. ``every`` reads the job's interval (seconds) from the settings. The
 order of :data:`JOBS` is the order of one pass (``flask scheduler tick``):
 recover first, then queue new messages, then hand them to the workers.
 """
@@ -13,11 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scheduler import dispatch
 from services.messaging import delivery, reminders
 from services.participation import interactions, rating_invitations, waitlist
 from services.privacy import retention
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 # What a job returns: how many rows it touched, and a one-line summary for the log and ``tick``.
 Outcome = tuple[int, str]
@@ -39,11 +43,11 @@ class JobContext:
 
 @dataclass(frozen=True)
 class JobDefinition:
-    """One periodic job: a name, what it runs, the setting holding its interval, what it is for."""
+    """One periodic job: a name, what it runs, how to read its interval from the settings, what it is for."""
 
     name: str
     run: Callable[[JobContext], Outcome]
-    every: str
+    every: Callable[[Settings], float]
     description: str
 
 
@@ -127,23 +131,23 @@ def dispatch_outbox(ctx: JobContext) -> Outcome:
 
 
 JOBS: tuple[JobDefinition, ...] = (
-    JobDefinition("record_interactions", record_interactions, "INTERACTION_FLUSH_SECONDS",
+    JobDefinition("record_interactions", record_interactions, lambda s: s.INTERACTION_FLUSH_SECONDS,
                   "把收消息时记下的市民互动时间和关注批量写入数据库"),
-    JobDefinition("recover_outbox", recover_outbox, "DELIVERY_RECOVER_SECONDS",
+    JobDefinition("recover_outbox", recover_outbox, lambda s: s.DELIVERY_RECOVER_SECONDS,
                   "把已停止的发送进程手中的消息重新排队"),
-    JobDefinition("participant_reminders", participant_reminders, "SCHEDULER_TICK_SECONDS",
+    JobDefinition("participant_reminders", participant_reminders, lambda s: s.SCHEDULER_TICK_SECONDS,
                   "活动前1个工作日提醒入选人员"),
-    JobDefinition("deadline_reminders", deadline_reminders, "SCHEDULER_TICK_SECONDS",
+    JobDefinition("deadline_reminders", deadline_reminders, lambda s: s.SCHEDULER_TICK_SECONDS,
                   "提醒主责单位预告、入选通知、资料公开的期限"),
-    JobDefinition("overdue_digest", overdue_digest, "SCHEDULER_TICK_SECONDS",
+    JobDefinition("overdue_digest", overdue_digest, lambda s: s.SCHEDULER_TICK_SECONDS,
                   "工作日向协调员发送逾期事项日报"),
-    JobDefinition("waitlist_offers", waitlist_offers, "SCHEDULER_TICK_SECONDS",
+    JobDefinition("waitlist_offers", waitlist_offers, lambda s: s.SCHEDULER_TICK_SECONDS,
                   "候补递补超过答复期限的，顺延给下一位候补"),
-    JobDefinition("personal_data_retention", personal_data_retention, "SCHEDULER_TICK_SECONDS",
+    JobDefinition("personal_data_retention", personal_data_retention, lambda s: s.SCHEDULER_TICK_SECONDS,
                   "活动结束满保留期后删除报名者个人信息"),
-    JobDefinition("rating_invitations", rating_invitations_job, "SCHEDULER_TICK_SECONDS",
+    JobDefinition("rating_invitations", rating_invitations_job, lambda s: s.SCHEDULER_TICK_SECONDS,
                   "活动结束后邀请已签到的参加人员进行满意度评价"),
-    JobDefinition("dispatch_outbox", dispatch_outbox, "DELIVERY_DISPATCH_SECONDS",
+    JobDefinition("dispatch_outbox", dispatch_outbox, lambda s: s.DELIVERY_DISPATCH_SECONDS,
                   "把到期的待发消息交给发送进程"),
 )
 

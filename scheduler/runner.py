@@ -96,7 +96,7 @@ class SchedulerProcess:
         self.scheduler.add_job(self.leadership, "interval", seconds=max(1.0, self.settings.SCHEDULER_LEADER_TTL / 3),
                                id="leadership")
         for job in JOBS:
-            self.scheduler.add_job(self.run_job, "interval", seconds=getattr(self.settings, job.every),
+            self.scheduler.add_job(self.run_job, "interval", seconds=job.every(self.settings),
                                    args=[job], id=job.name, name=job.description)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._stop)

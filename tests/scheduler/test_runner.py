@@ -43,3 +43,11 @@ def test_a_new_leader_beats_and_runs_every_job_once(app, redis_client, monkeypat
     other.run_job(jobs.JOBS[0])
     assert len(ran) == len(jobs.JOBS), "a waiting scheduler runs nothing"
     process.lock.release()
+
+
+def test_every_job_reads_its_interval_from_a_setting_that_exists(app):
+    settings = app.extensions["settings"]
+    intervals = {job.name: job.every(settings) for job in jobs.JOBS}
+    assert intervals["record_interactions"] == settings.INTERACTION_FLUSH_SECONDS
+    assert intervals["dispatch_outbox"] == settings.DELIVERY_DISPATCH_SECONDS
+    assert all(isinstance(seconds, float) and seconds > 0 for seconds in intervals.values())
