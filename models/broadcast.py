@@ -9,8 +9,9 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import TimestampMixin, UTCDateTime, db
-from models.programme import Unit, _enum
+from models.programme import Unit
 from models.staff import StaffUser
+from models.types import enum_column
 
 
 class BroadcastAudience(enum.StrEnum):
@@ -40,14 +41,14 @@ class Broadcast(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
     # The unit whose events the audience belongs to (None for all followers / a topic).
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None, index=True)
-    audience_kind: Mapped[BroadcastAudience] = mapped_column(_enum(BroadcastAudience, "broadcast_audience"))
+    audience_kind: Mapped[BroadcastAudience] = mapped_column(enum_column(BroadcastAudience, "broadcast_audience"))
     audience_ref: Mapped[int | None] = mapped_column(Integer, default=None)  # topic or event id
-    kind: Mapped[BroadcastKind] = mapped_column(_enum(BroadcastKind, "broadcast_kind"), default=BroadcastKind.TEXT)
+    kind: Mapped[BroadcastKind] = mapped_column(enum_column(BroadcastKind, "broadcast_kind"), default=BroadcastKind.TEXT)
     title: Mapped[str] = mapped_column(String(64), default="")
     content: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[BroadcastStatus] = mapped_column(
-        _enum(BroadcastStatus, "broadcast_status"), default=BroadcastStatus.DRAFT, index=True
+        enum_column(BroadcastStatus, "broadcast_status"), default=BroadcastStatus.DRAFT, index=True
     )
     clientmsgid: Mapped[str] = mapped_column(String(64), default="")
     total: Mapped[int] = mapped_column(Integer, default=0)

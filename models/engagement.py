@@ -11,9 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import TimestampMixin, UTCDateTime, db
 from models.people import Citizen, Suggestion
-from models.programme import Event, _enum
+from models.programme import Event
 from models.staff import StaffUser
-from models.types import EncryptedText
+from models.types import EncryptedText, enum_column
 
 
 class ProgressStage(enum.StrEnum):
@@ -29,7 +29,7 @@ class AdoptionProgress(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"), index=True)
-    stage: Mapped[ProgressStage] = mapped_column(_enum(ProgressStage, "progress_stage"))
+    stage: Mapped[ProgressStage] = mapped_column(enum_column(ProgressStage, "progress_stage"))
     note: Mapped[str] = mapped_column(String(200))
     progress_on: Mapped[dt.date] = mapped_column()  # the day the unit reports the stage was reached
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
@@ -57,7 +57,7 @@ class LectureQuestion(TimestampMixin, db.Model):
     # The inbound message that created it: a WeChat retry never stores a second question.
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     status: Mapped[QuestionStatus] = mapped_column(
-        _enum(QuestionStatus, "question_status"), default=QuestionStatus.OPEN, index=True)
+        enum_column(QuestionStatus, "question_status"), default=QuestionStatus.OPEN, index=True)
     reply: Mapped[str] = mapped_column(Text, default="")
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

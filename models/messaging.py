@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import TimestampMixin, UTCDateTime, db
-from models.programme import _enum
+from models.types import enum_column
 
 
 class OutboxStatus(enum.StrEnum):
@@ -33,7 +33,7 @@ class OutboxMessage(TimestampMixin, db.Model):
     channel: Mapped[str] = mapped_column(String(20), default="auto")
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(
-        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
     )
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

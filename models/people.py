@@ -9,8 +9,8 @@ from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin, UTCDateTime, db
-from models.programme import Event, Topic, Unit, _enum
-from models.types import EncryptedText
+from models.programme import Event, Topic, Unit
+from models.types import EncryptedText, enum_column
 
 citizen_topics = Table(
     "citizen_topics",
@@ -67,7 +67,7 @@ class Application(TimestampMixin, db.Model):
     street: Mapped[str] = mapped_column(String(40), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ApplicationStatus] = mapped_column(
-        _enum(ApplicationStatus, "application_status"), default=ApplicationStatus.APPLIED, index=True
+        enum_column(ApplicationStatus, "application_status"), default=ApplicationStatus.APPLIED, index=True
     )
     invited: Mapped[bool] = mapped_column(default=False)
     waitlist_rank: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -109,10 +109,10 @@ class Suggestion(TimestampMixin, db.Model):
     # The inbound message that created it: a WeChat retry can never create a second one.
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     status: Mapped[SuggestionStatus] = mapped_column(
-        _enum(SuggestionStatus, "suggestion_status"), default=SuggestionStatus.RECEIVED, index=True
+        enum_column(SuggestionStatus, "suggestion_status"), default=SuggestionStatus.RECEIVED, index=True
     )
     reply: Mapped[str] = mapped_column(Text, default="")
-    adoption: Mapped[Adoption | None] = mapped_column(_enum(Adoption, "adoption"), default=None)
+    adoption: Mapped[Adoption | None] = mapped_column(enum_column(Adoption, "adoption"), default=None)
     adoption_reason: Mapped[str] = mapped_column(Text, default="")
     reply_draft: Mapped[str] = mapped_column(Text, default="")
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)

@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import TimestampMixin, UTCDateTime, db
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """Store an enum by its value (readable in SQL, stable across renames of members)."""
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
+from models.types import enum_column
 
 
 class EventKind(enum.StrEnum):
@@ -66,9 +62,9 @@ class Event(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
-    mode: Mapped[EventMode] = mapped_column(_enum(EventMode, "event_mode"))
-    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.DRAFT, index=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
+    mode: Mapped[EventMode] = mapped_column(enum_column(EventMode, "event_mode"))
+    status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT, index=True)
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(Text, default="")
     place: Mapped[str] = mapped_column(String(200), default="")

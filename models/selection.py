@@ -9,7 +9,8 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import TimestampMixin, UTCDateTime, db
-from models.programme import Event, _enum
+from models.programme import Event
+from models.types import enum_column
 
 
 class SelectionStatus(enum.StrEnum):
@@ -39,7 +40,7 @@ class SelectionRun(TimestampMixin, db.Model):
     algorithm_used: Mapped[str] = mapped_column(String(20), default="")
     fell_back: Mapped[bool] = mapped_column(default=False)
     status: Mapped[SelectionStatus] = mapped_column(
-        _enum(SelectionStatus, "selection_status"), default=SelectionStatus.QUEUED, index=True
+        enum_column(SelectionStatus, "selection_status"), default=SelectionStatus.QUEUED, index=True
     )
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")

@@ -10,7 +10,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import TimestampMixin, UTCDateTime, db
-from models.programme import Unit, _enum
+from models.programme import Unit
+from models.types import enum_column
 
 
 class StaffRole(enum.StrEnum):
@@ -28,7 +29,7 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(40), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole, "staff_role"))
+    role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, "staff_role"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None)
     openid: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(default=True)

@@ -1,4 +1,4 @@
-"""Column types for personal data: values are encrypted at rest.
+"""Column types shared by the tables: enums stored by value, and personal data encrypted at rest.
 
 The cipher (Fernet keys from ``PERSONAL_DATA_KEY``) is installed once at start by
 ``models.cipher.configure``; the database file never holds a name or mobile in clear.
@@ -6,10 +6,17 @@ The cipher (Fernet keys from ``PERSONAL_DATA_KEY``) is installed once at start b
 
 from __future__ import annotations
 
-from sqlalchemy import Text
+import enum
+
+from sqlalchemy import Enum, Text
 from sqlalchemy.types import TypeDecorator
 
 from models import cipher
+
+
+def enum_column(cls: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by its value (readable in SQL, stable across renames of members)."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
 
 
 class EncryptedText(TypeDecorator):

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from services.calendar import clock, holiday_files, workdays
+from services.calendar import clock, holiday_files, schedule, workdays
 
-__all__ = ["clock", "holiday_files", "workdays"]
+__all__ = ["clock", "holiday_files", "schedule", "workdays"]

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.calendar.workdays import _WEEKDAY_NAMES, ScheduleFileError, YearSchedule
+from services.calendar.schedule import WEEKDAY_NAMES, ScheduleFileError, YearSchedule
 
 _TOP_KEYS = {"year", "source", "published", "note", "workdays", "holidays"}
 _HOLIDAY_KEYS = {"name", "days", "start", "end", "total", "workdays", "notice"}
@@ -142,7 +142,7 @@ def _check_makeup(makeup: list[tuple[date, str]], holidays: Mapping[date, str],
     seen: set[date] = set()
     for day, label in makeup:
         if day.weekday() < 5:
-            problems.append(f"{label}：调休上班日 {day} 是周{_WEEKDAY_NAMES[day.weekday()]}，"
+            problems.append(f"{label}：调休上班日 {day} 是周{WEEKDAY_NAMES[day.weekday()]}，"
                             "只能是周六或周日")
         if day in holidays:
             problems.append(f"{label}：{day} 既是放假日（{holidays[day]}）又是调休上班日")

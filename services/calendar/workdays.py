@@ -38,62 +38,20 @@ import chinese_calendar
 
 from config.settings import HOLIDAYS_DIR
 from services.calendar import clock
+from services.calendar.holiday_files import read_schedule_file
+from services.calendar.schedule import (
+    CalendarError,
+    ScheduleFileError,
+    ScheduleMissing,
+    YearSchedule,
+)
 
 PACKAGE_SOURCE = "chinesecalendar"
 # 《全国年节及纪念日放假办法》(2024 revision): the only holidays fixed by Gregorian date.
 FIXED_DATE_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (5, 2): "劳动节",
                        (10, 1): "国庆节", (10, 2): "国庆节", (10, 3): "国庆节"}
-_WEEKDAY_NAMES = "一二三四五六日"
 _ONE_DAY = timedelta(days=1)
 T = TypeVar("T")
-
-
-class CalendarError(Exception):
-    """Base of every error this module raises on purpose."""
-
-
-class ScheduleMissing(CalendarError):
-    """No official schedule is loaded for ``year``; the answer would be a guess."""
-
-    def __init__(self, year: int) -> None:
-        self.year = year
-        super().__init__(
-            f"{year} 年的法定节假日安排未载入（缺少 config/holidays/{year}.toml），"
-            "无法准确计算工作日")
-
-
-class ScheduleFileError(CalendarError):
-    """A holiday file cannot be used; ``problems`` lists every problem found in it."""
-
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        self.path = path
-        self.problems = problems
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"节假日安排文件 {path} 有误：\n{lines}")
-
-
-@dataclass(frozen=True)
-class YearSchedule:
-    """One year's days off and make-up working days, in sets for fast lookups."""
-
-    year: int
-    source: str | None  # "chinesecalendar", a file name, or None for an estimate
-    holidays: Mapping[date, str]  # every day off by the schedule (weekends too) → name
-    makeup_workdays: frozenset[date]
-    off_weekdays: frozenset[date]  # Monday–Friday days that are off
-
-    @classmethod
-    def build(cls, year: int, source: str | None, holidays: Mapping[date, str],
-              makeup_workdays: Iterable[date]) -> YearSchedule:
-        """Derive the lookup sets from the holiday names and make-up days."""
-        off = frozenset(day for day in holidays if day.weekday() < 5)
-        return cls(year, source, dict(holidays), frozenset(makeup_workdays), off)
-
-    def is_working_day(self, day: date) -> bool:
-        """Weekends are off unless made up; weekdays are on unless a holiday."""
-        if day.weekday() >= 5:
-            return day in self.makeup_workdays
-        return day not in self.off_weekdays
 
 
 @dataclass(frozen=True)
@@ -257,14 +215,6 @@ def package_schedules() -> dict[int, YearSchedule]:
         makeup[day.year].add(day)
     return {year: YearSchedule.build(year, PACKAGE_SOURCE, holidays[year], makeup[year])
             for year in years}
-
-
-def read_schedule_file(path: Path) -> YearSchedule:
-    """Read and validate one ``<year>.toml`` (see :mod:`services.calendar.holiday_files`)."""
-    from services.calendar.holiday_files import read_schedule_file as read
-
-    return read(path)
-
 
 
 def load(holidays_dir: Path | None = None, *, use_package: bool = True) -> WorkCalendar:
