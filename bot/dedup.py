@@ -1,6 +1,7 @@
 """Inbound dedup: WeChat retries a message up to 3 times; each copy gets the first reply.
 
-The key (see DESIGN.md) is claimed with Redis ``SET NX EX``; the reply is then
+The key (``MsgId`` for messages; ``FromUserName + CreateTime + Event + EventKey`` for events, since
+MsgId alone has collided under load) is claimed with Redis ``SET NX EX``; the reply is then
 stored under it. The claim itself lives only ``PENDING_SECONDS``, less than the
 5 s WeChat waits before its next retry: if the process handling the first copy
 dies (timeout, out of memory, a deploy), the retry finds the claim lapsed and is

@@ -211,7 +211,7 @@ def send(client, channel: str, recipient: str, payload: dict, key: str, cfg: Cha
 
 
 def classify(error: Exception, channel: str) -> Failure:
-    """What a failed call means (DESIGN.md, "Outgoing messages")."""
+    """What a failed call means (docs/delivery.md, “错误分类”)."""
     if isinstance(error, WeChatClientException):
         return _classify_wechat(error, channel)
     if isinstance(error, requests.ConnectTimeout):
