@@ -96,3 +96,26 @@ def test_a_wrong_allowance_stops_start_up_naming_the_setting(value):
     with pytest.raises(SettingsError) as caught:
         load_settings({"CITIZEN_POSTS_PER_HOUR": value})
     assert "CITIZEN_POSTS_PER_HOUR" in str(caught.value)
+
+
+def test_the_eleventh_rating_comment_in_the_chat_keeps_the_rating_and_offers_to_skip(citizen, app, db_ctx):
+    from models import ApplicationStatus, Rating, db
+    from services.calendar import clock
+    from tests.scheduler.fixtures import beijing, make_event, make_participant
+
+    with app.app_context():
+        event = make_event(db.session, "2026-09-30 10:00", title="政务开放日·医保服务")
+        make_participant(db.session, event, "o_citizen_a", status=ApplicationStatus.CHECKED_IN)
+        db.session.commit()
+    with clock.frozen(beijing("2026-09-30 15:00")):
+        for i in range(1, 12):
+            citizen.say("评价")
+            citizen.say("2")
+            citizen.say("跳过")  # no tags
+            reply = citizen.say(f"第{i}次意见：讲解清楚")
+        assert "您在一小时内已填写 10 条评价意见，请于 9月30日 周三 16:00 后再填写" in reply
+        with db_ctx() as session:
+            assert [r.comment for r in session.scalars(select(Rating))] == ["第10次意见：讲解清楚"]
+        assert citizen.say("跳过").startswith("已修改您的评价。"), "跳过 submits the rating without a comment"
+    with db_ctx() as session:
+        assert [(r.level, r.comment) for r in session.scalars(select(Rating))] == [(2, "")]
