@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import SessionInterface, csrf, db, login_manager, migrate
     from handlers import build_router
     from models import cipher
+    from services import intake
     from services.calendar import workdays
     from services.messaging import wechat_client
     from services.programme import links
@@ -101,6 +102,7 @@ def register_extensions(app: Flask) -> None:
     app.extensions["wechat"] = wechat_client.make_client(settings, redis_client)
     app.extensions["router"] = build_router()
     links.configure(settings.PUBLIC_BASE_URL)
+    intake.configure(app.extensions["redis_url"], settings.CITIZEN_POSTS_PER_HOUR)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

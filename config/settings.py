@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
     PERSONAL_DATA_KEY: str = ""
     RETENTION_DAYS: int = Field(default=180, ge=1)
+    # Flood limit: at most this many suggestions, this many lecture questions and this many rating comments
+    # per citizen in any hour, across the chat and the citizens' pages (services.intake.flood).
+    CITIZEN_POSTS_PER_HOUR: int = Field(default=10, ge=1, le=1000)
 
     # Reminders and deadline notices (issue 5). Times are Asia/Shanghai wall times "HH:MM".
     REMINDER_TIME: str = "09:00"

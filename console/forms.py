@@ -2,7 +2,9 @@
 
 Forms only check shapes (required, lengths, number ranges); the rules that involve
 several fields or the calendar live in ``services.programme.event_admin`` and come back as
-typed errors, which the views attach to the fields here.
+typed errors, which the views attach to the fields here. Every console form derives from
+:class:`ConsoleForm`: typed text is cleaned (:func:`services.intake.clean_text`) before it is
+validated, and WTForms' own messages are Chinese.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
+from services import intake
 from services.messaging import wording
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -31,7 +34,14 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class EventForm(FlaskForm):
+class ConsoleForm(FlaskForm):
+    """Base of the console's forms: cleaned text, Chinese messages."""
+
+    class Meta(intake.InputMeta):
+        pass
+
+
+class EventForm(ConsoleForm):
     """Create or edit an event; times are Asia/Shanghai wall time."""
 
     title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(max=120)])
@@ -55,20 +65,20 @@ class EventForm(FlaskForm):
     selection_planned_on = DateField("计划遴选日期", validators=[Optional()])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(ConsoleForm):
     """Publish; a coordinator may give a reason to publish after the deadline."""
 
     override_reason = TextAreaField("超期发布理由（仅区级协调员，超过期限时填写）",
                                     validators=[Optional(), Length(max=1000)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ConsoleForm):
     """Cancel an event; the reason is sent to applicants."""
 
     reason = TextAreaField("取消原因（将发送给报名者）", validators=[DataRequired("请填写取消原因"), Length(max=500)])
 
 
-class PostponeForm(FlaskForm):
+class PostponeForm(ConsoleForm):
     """Move an event to a later time; the reason is sent to applicants."""
 
     starts_at = DateTimeLocalField("新的活动开始时间", format=DATETIME_FORMAT,
@@ -76,7 +86,7 @@ class PostponeForm(FlaskForm):
     reason = TextAreaField("延期原因（将发送给报名者）", validators=[DataRequired("请填写延期原因"), Length(max=500)])
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(ConsoleForm):
     """A directed invitation (定向邀请)."""
 
     name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=40)])
@@ -85,25 +95,25 @@ class InvitationForm(FlaskForm):
     note = StringField("备注", validators=[Optional(), Length(max=200)])
 
 
-class DrawForm(FlaskForm):
+class DrawForm(ConsoleForm):
     """Start the lottery: an optional seed; the quota inputs are read by the view."""
 
     seed = StringField("随机种子（可选，留空则自动生成）",
                        validators=[Optional(), Regexp(r"^\d{1,18}$", message="随机种子应为不超过 18 位的数字")])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ConsoleForm):
     """Confirm the selection and send the notices; before the deadline, why applications close early."""
 
     early_reason = TextAreaField("提前确认的理由（报名尚未截止时填写，将记入操作日志）",
                                  validators=[Optional(), Length(max=500)])
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(ConsoleForm):
     """Type a check-in code."""
 
     code = StringField("签到码", validators=[DataRequired("请输入签到码"), Length(max=40)])
 
 
-class InvitationRemoveForm(FlaskForm):
+class InvitationRemoveForm(ConsoleForm):
     """Withdraw an invitation (CSRF only)."""

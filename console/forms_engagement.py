@@ -6,17 +6,17 @@ Forms check shapes only; the rules live in ``services.participation.progress`` a
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from console.forms import ConsoleForm
 from models import ProgressStage
 from services.participation import progress, questions
 
 STAGE_CHOICES = [(stage.value, progress.stage_label(stage)) for stage in ProgressStage]
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(ConsoleForm):
     """One progress update: stage, the day it was reached, a short note the citizen and the public read."""
 
     stage = SelectField("落实阶段", choices=STAGE_CHOICES)
@@ -25,7 +25,7 @@ class ProgressForm(FlaskForm):
                          validators=[DataRequired("请填写进展说明"), Length(max=progress.MAX_NOTE_CHARS, message=f"进展说明不超过 {progress.MAX_NOTE_CHARS} 字")])
 
 
-class QuestionReplyForm(FlaskForm):
+class QuestionReplyForm(ConsoleForm):
     """A written reply to a lecture question, pushed to the citizen once."""
 
     reply = TextAreaField("书面答复（推送给提问市民，并在活动页面公开）", validators=[

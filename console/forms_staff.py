@@ -6,10 +6,10 @@ attach to the fields. Filter forms are read from the query string (no CSRF token
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from console.forms import ConsoleForm
 from models import Adoption, BroadcastAudience, BroadcastKind, SuggestionStatus
 
 ADOPTION_CHOICES = [(Adoption.ADOPTED.value, "采纳"), (Adoption.PARTLY.value, "部分采纳"),
@@ -34,7 +34,7 @@ def optional_int(value):
         return None
 
 
-class FilterForm(FlaskForm):
+class FilterForm(ConsoleForm):
     """Base of the GET filter forms: no CSRF token, read from the query string."""
 
     class Meta:
@@ -51,7 +51,7 @@ class SuggestionFilterForm(FilterForm):
     date_to = DateField("至", validators=[Optional()])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(ConsoleForm):
     """Reply to one suggestion: adoption status, reason, the text the citizen reads."""
 
     adoption = SelectField("采纳情况", choices=ADOPTION_CHOICES)
@@ -59,14 +59,14 @@ class ReplyForm(FlaskForm):
     reply_text = TextAreaField("答复内容（推送给市民）", validators=[DataRequired("请填写答复内容"), Length(max=600)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(ConsoleForm):
     """Assign a general suggestion to a unit (coordinators)."""
 
     unit_id = SelectField("分派给单位", coerce=optional_int, validate_choice=False,
                           validators=[DataRequired("请选择单位")])
 
 
-class BroadcastForm(FlaskForm):
+class BroadcastForm(ConsoleForm):
     """Compose a broadcast: audience, kind, content."""
 
     audience = RadioField("发送对象", choices=AUDIENCE_CHOICES, default=BroadcastAudience.APPLICANTS.value)
@@ -78,7 +78,7 @@ class BroadcastForm(FlaskForm):
     url = StringField("文章链接", validators=[Optional(), Length(max=500)])
 
 
-class ClosingForm(FlaskForm):
+class ClosingForm(ConsoleForm):
     """After the event: material links, video, closing note."""
 
     materials = TextAreaField("材料链接（每行一个，区政府网站“政务开放日”“政策公开讲”栏目）",
@@ -103,5 +103,5 @@ class ComplianceFilterForm(FilterForm):
                                         ("green", "绿色（正常）")], validate_choice=False)
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(ConsoleForm):
     """A POST button that only needs the CSRF token."""

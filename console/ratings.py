@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from console import NAV, bp
 from console.access import actor_ip, may_see_personal_data, readers, scoped_unit_id, writers
+from console.forms import ConsoleForm
 from console.rating_board import OVERDUE_LABELS
 from models import Application, RatingFollowUp, db
 from services.calendar import clock
@@ -32,13 +32,13 @@ FORM_ERRORS = {"note": "请填写回访情况（不超过 1000 字）", "reply":
                "replied": "该差评已答复，不能重复答复"}
 
 
-class CallbackForm(FlaskForm):
+class CallbackForm(ConsoleForm):
     """What the unit learned when it called the citizen back."""
 
     note = TextAreaField("回访情况", validators=[DataRequired("请填写回访情况"), Length(max=followups.REPLY_CHARS)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(ConsoleForm):
     """The unit's answer, pushed to the citizen."""
 
     reply = TextAreaField("整改答复", validators=[DataRequired("请填写整改答复"), Length(max=followups.REPLY_CHARS)])

@@ -20,7 +20,7 @@ from console.access import event_or_404, readers, writers
 from console.applications import shown_mobile, shown_name
 from console.forms import ConfirmForm, DrawForm
 from models import Application, Event, SelectionRun, SelectionStatus, db
-from services import selection
+from services import intake, selection
 from services.calendar import clock
 from services.participation import checkin
 from services.participation.applications import CATEGORIES
@@ -269,7 +269,7 @@ def selection_confirm(event_id: int):
         flash("找不到要确认的遴选结果，请刷新页面后重试。", "error")
         return redirect(url_for("console.selection_page", event_id=event.id))
     now = clock.now()
-    early_reason = request.form.get("early_reason", "").strip()[:500]
+    early_reason = intake.clean_text(request.form.get("early_reason", "")).strip()[:500]
     if selection.closes_applications_early(db.session, event.id, now) and not early_reason:
         flash("报名尚未截止：提前确认会立即截止报名，请填写提前确认的理由（将记入操作日志）。", "error")
         return redirect(url_for("console.selection_page", event_id=event.id))

@@ -26,6 +26,7 @@ from console.forms_staff import (
     SuggestionFilterForm,
 )
 from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit, db
+from services import intake
 from services.admin import stats
 from services.calendar import clock
 from services.participation import progress, suggestions
@@ -251,7 +252,7 @@ def suggestion_publish_drafts():
         if suggestion.status != SuggestionStatus.RECEIVED or not suggestion.reply_draft:
             continue
         adoption = request.form.get(f"adoption-{suggestion.id}", "")
-        reason = request.form.get(f"reason-{suggestion.id}", "").strip()
+        reason = intake.clean_text(request.form.get(f"reason-{suggestion.id}", "")).strip()
         if not reason:
             errors[suggestion.id] = "请填写理由或办理说明"
             continue

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from services import intake
 from services.programme import event_cache
 
 
@@ -68,8 +69,12 @@ class ChatContext:
 
     @property
     def text(self) -> str:
-        """The typed text, trimmed (empty for non-text messages)."""
-        return (self.fields.get("Content") or "").strip()
+        """The typed text, cleaned (:func:`services.intake.clean_text`) and trimmed (empty for non-text messages).
+
+        Every handler reads what a citizen typed (names, reasons, suggestions, questions,
+        comments) through here, so nothing invisible reaches a row or an export.
+        """
+        return intake.clean_text(self.fields.get("Content") or "").strip()
 
     @property
     def event(self) -> str:

@@ -8,6 +8,7 @@ from handlers.dialogue import KEYWORDS, ask_again, leaving, needs_state, run_ste
 from handlers.events import catalog
 from handlers.router import Router
 from models import Event, EventKind
+from services import intake
 from services.calendar import clock
 from services.messaging import wording
 from services.participation import questions
@@ -83,6 +84,9 @@ def _on_text(ctx: ChatContext) -> Reply:
     except questions.QuestionTooLong as exc:
         return ask_again(ctx, texts.QUESTION_TOO_LONG.format(high=questions.MAX_CHARS, length=exc.length),
                          _ask_prompt(ctx))
+    except intake.TooManyPosts as exc:
+        ctx.state.clear()
+        return TextReply(texts.QUESTION_FLOOD.format(limit=exc.limit, when=wording.when(exc.retry_at)))
     except questions.LectureOver:
         return _over(ctx, ctx.session.get(Event, event_id))
     except questions.NotALecture:

@@ -12,6 +12,7 @@ from handlers.chat import ChatContext, Reply, TextReply
 from handlers.dialogue import ask_again, leaving, needs_state, run_steps
 from handlers.router import Router
 from models import Event, Rating
+from services import intake
 from services.calendar import clock
 from services.messaging import wording
 from services.participation import ratings
@@ -138,6 +139,8 @@ def _on_comment(ctx: ChatContext) -> Reply:
     except ratings.CommentTooLong as exc:
         return ask_again(ctx, texts.RATE_COMMENT_TOO_LONG.format(length=exc.length, limit=ratings.COMMENT_CHARS),
                          _comment_prompt(ctx))
+    except intake.TooManyPosts as exc:  # the level and tags stay: 跳过 submits them without a comment
+        return TextReply(texts.RATE_COMMENT_FLOOD.format(limit=exc.limit, when=wording.when(exc.retry_at)))
     except ratings.RatingError as exc:
         ctx.state.clear()
         return TextReply(_refusal(exc, event))

@@ -8,6 +8,7 @@ from handlers.dialogue import KEYWORDS, ask_again, leaving, needs_state, run_ste
 from handlers.events import catalog
 from handlers.router import Router
 from models import Suggestion
+from services import intake
 from services.calendar import clock
 from services.messaging import wording
 from services.participation import progress, suggestions
@@ -99,6 +100,9 @@ def _on_text(ctx: ChatContext) -> Reply:
     except suggestions.SuggestionTooLong as exc:
         return ask_again(ctx, texts.SUGGEST_TOO_LONG.format(high=suggestions.MAX_CHARS, length=exc.length),
                          _text_prompt(ctx))
+    except intake.TooManyPosts as exc:
+        ctx.state.clear()
+        return TextReply(texts.SUGGEST_FLOOD.format(limit=exc.limit, when=wording.when(exc.retry_at)))
     ctx.state.clear()
     return TextReply(_done(suggestion))
 

@@ -227,6 +227,10 @@ ABOUT_GENERAL_SHORT = "一般性意见建议"
 SUGGEST_ASK_TEXT = "{about}：请输入您的意见建议（{low}–{high} 字）。如有图片，可先发送图片再发送文字。"
 SUGGEST_TOO_SHORT = "内容太短了，请至少输入 {low} 个字。"
 SUGGEST_TOO_LONG = "内容请控制在 {high} 字以内（您输入了 {length} 字），可分条提交。"
+SUGGEST_FLOOD = (
+    "感谢您的热心参与！您在一小时内已提交 {limit} 条意见建议，为便于工作人员逐条认真办理，"
+    "请于 {when} 后再留言。已提交的建议会逐条答复，回复【我的建议】可查看办理情况。"
+)
 PICTURE_KEPT = "图片已收到（共 {count} 张），将随建议一并提交。"
 TOO_MANY_PICTURES = "每条建议最多附 {limit} 张图片。"
 PICTURE_ATTACHED = "图片已附加到您的建议（编号 {tracking_no}，共 {count} 张图片）。"
@@ -309,6 +313,10 @@ RATE_TAG_ITEM = "{number}. {tag}"
 RATE_TAGS_INVALID = "请回复 1–{count} 之间的序号，多个序号用空格分开；回复【跳过】不选。"
 RATE_ASK_COMMENT = "如有具体意见，请直接输入（{limit} 字以内）；回复【跳过】直接提交。"
 RATE_COMMENT_TOO_LONG = "您输入了 {length} 字，评价意见请控制在 {limit} 字以内。"
+RATE_COMMENT_FLOOD = (
+    "感谢您的反馈！您在一小时内已填写 {limit} 条评价意见，请于 {when} 后再填写；"
+    "也可以回复【跳过】，不填意见直接提交本次评价。"
+)
 RATE_SKIP_WORDS = ("跳过", "不用", "没有", "无")
 RATE_DONE = "感谢您的评价！\n活动：{title}\n评价：{level}{tags}\n{until}前回复【评价】可以修改。"
 RATE_CHANGED = "已修改您的评价。\n活动：{title}\n评价：{level}{tags}\n{until}前回复【评价】可以再次修改。"
@@ -344,6 +352,10 @@ QUESTION_ASK = (
     "回复【取消】退出。"
 )
 QUESTION_EMPTY = "问题内容不能为空。"
+QUESTION_FLOOD = (
+    "感谢您的积极提问！您在一小时内已提交 {limit} 个问题，请于 {when} 后再提问。"
+    "已提交的问题主讲单位会在现场解答或会后书面答复。"
+)
 QUESTION_TOO_LONG = "问题请控制在 {high} 字以内（您输入了 {length} 字），请精简后重新发送。"
 QUESTION_DONE = (
     "已收到您的问题，感谢您的参与！\n"

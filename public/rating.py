@@ -4,11 +4,12 @@ the window, and rate once more (追评) after the unit answered a 差评. Same s
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 
 from models import Event, db
 from public import bp
+from public.forms import CitizenForm
 from public.signin import citizen_required
+from services import intake
 from services.calendar import clock
 from services.messaging import wording
 from services.participation import ratings
@@ -26,8 +27,15 @@ FIELD_ERRORS = {
 }
 
 
-class RatingForm(FlaskForm):
+FLOOD = "感谢您的反馈！您在一小时内已填写 {limit} 条评价意见，请于 {when} 后再填写；也可以清空意见，直接提交本次评价。"
+
+
+class RatingForm(CitizenForm):
     """Only the CSRF token: the fields are read from the request and checked by the service."""
+
+
+def _flood(exc: intake.TooManyPosts) -> str:
+    return FLOOD.format(limit=exc.limit, when=wording.when(exc.retry_at))
 
 
 def _refused(event: Event | None, exc: ratings.RatingError):
@@ -69,7 +77,7 @@ def rate_event(event_id: int):
         values = {"level": existing.level, "tags": existing.tags, "comment": existing.comment} if existing else {}
         return _page(event, form, values, {}, status=200 if request.method == "GET" else 400)
     values = {"level": request.form.get("level", ""), "tags": request.form.getlist("tags"),
-              "comment": request.form.get("comment", "")}
+              "comment": intake.clean_text(request.form.get("comment", ""))}
     try:
         rating, created = ratings.rate(db.session, g.openid, event_id, values["level"], values["tags"],
                                        values["comment"], now, source="page")
@@ -77,6 +85,9 @@ def rate_event(event_id: int):
         db.session.rollback()
         field, message = FIELD_ERRORS[type(exc)]
         return _page(event, form, values, {field: message}, status=400)
+    except intake.TooManyPosts as exc:
+        db.session.rollback()
+        return _page(event, form, values, {"comment": _flood(exc)}, status=429)
     except ratings.RatingError as exc:
         db.session.rollback()
         return _refused(event, exc)
@@ -92,13 +103,16 @@ def _rate_again(event: Event, form: RatingForm, again, now):
     """The 追评 form: a level and a comment, once."""
     if request.method == "GET" or not form.validate_on_submit():
         return _page(event, form, {}, {}, again=again, status=200 if request.method == "GET" else 400)
-    values = {"level": request.form.get("level", ""), "comment": request.form.get("comment", "")}
+    values = {"level": request.form.get("level", ""), "comment": intake.clean_text(request.form.get("comment", ""))}
     try:
         ratings.rate_again(db.session, g.openid, again.id, values["level"], values["comment"], now)
     except tuple(FIELD_ERRORS) as exc:
         db.session.rollback()
         field, message = FIELD_ERRORS[type(exc)]
         return _page(event, form, values, {field: message}, again=again, status=400)
+    except intake.TooManyPosts as exc:
+        db.session.rollback()
+        return _page(event, form, values, {"comment": _flood(exc)}, again=again, status=429)
     except ratings.AgainNotOpen:
         db.session.rollback()
         flash("这条评价已追评过或已超过追评期限。", "error")

@@ -4,5 +4,6 @@
 announcement), ``selection`` (the public draw), ``participation`` (applications,
 waiting list, check-in, citizens, suggestions), ``messaging`` (outbox, delivery,
 reminders, broadcasts), ``privacy`` (masking, retention, my data), ``admin``
-(audit, staff, statistics, exports). Nothing here imports Flask or an edge.
+(audit, staff, statistics, exports), ``intake`` (what people type: the one text cleaning,
+the forms' Chinese messages, the citizens' flood limit). Nothing here imports Flask or an edge.
 """

@@ -4,6 +4,12 @@ A value a citizen typed (a name, a reason) could start with ``=``, ``+``, ``-`` 
 ``@`` and be run as a formula by Excel or WPS (CSV/formula injection, OWASP).
 :func:`neutralise` prefixes such text with an apostrophe, which spreadsheets show
 as plain text; every cell written by :func:`workbook_bytes` goes through it.
+
+What is stored is written, whatever it holds: text is cleaned on the way in
+(:func:`services.intake.clean_text`), but rows stored before that may still carry
+control characters that an ``.xlsx`` file cannot hold (openpyxl refuses them and the
+whole export failed). :func:`neutralise` drops them first, so the formula guard sees
+the text as a spreadsheet will.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -23,8 +30,12 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def neutralise(value: Any) -> Any:
-    """The value to write into a cell: text that could be a formula gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """The value to write into a cell: characters a worksheet cannot hold dropped, and text that
+    could be a formula given a leading ``'``."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

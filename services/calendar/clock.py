@@ -71,3 +71,13 @@ def frozen(moment: dt.datetime) -> Iterator[dt.datetime]:
         yield _frozen
     finally:
         _frozen = previous
+
+
+def system_seconds() -> float:
+    """The machine's real time as epoch seconds, for libraries that count real seconds (rate limits).
+
+    Unlike :func:`now` it is never frozen: a limit's window passes in real time.
+    """
+    import time
+
+    return time.time()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import Citizen, Event, EventKind, EventStatus, LectureQuestion, QuestionStatus
+from services import intake
 from services.admin import audit
 from services.messaging import outbox, wording
 from services.participation import citizens, questions_texts
@@ -87,7 +88,10 @@ def clean_text(text: str) -> str:
 
 def ask(session, openid: str, event_id: int, text: str, now: dt.datetime,
         source_key: str | None = None) -> LectureQuestion:
-    """Store a citizen's question to an upcoming lecture; a retry or the same question again returns the first."""
+    """Store a citizen's question to an upcoming lecture; a retry or the same question again returns the first.
+
+    Past the citizen's hourly allowance: :class:`services.intake.TooManyPosts`, and nothing is stored.
+    """
     event = lecture_for_questions(session, event_id, now)
     cleaned = clean_text(text)
     if source_key:
@@ -99,6 +103,7 @@ def ask(session, openid: str, event_id: int, text: str, now: dt.datetime,
             LectureQuestion.event_id == event.id, LectureQuestion.citizen_id == citizen.id)):
         if previous.text == cleaned:  # the text is encrypted at rest: compared here, not in SQL
             return previous
+    intake.check_post(openid, intake.QUESTION, now)  # only a question that will be stored counts
     question = LectureQuestion(event_id=event.id, citizen_id=citizen.id, text=cleaned, source_key=source_key,
                                status=QuestionStatus.OPEN, created_at=now)
     try:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 
 from config.rating_tags import tags_by_level
 from models import Application, ApplicationStatus, Citizen, Event, EventStatus, Rating, RatingFollowUp, run
+from services import intake
 from services.participation import citizens, rating_followups
 from services.participation.rating_texts import LEVELS
 
@@ -172,14 +173,17 @@ def rate(session, openid: str, event_id: int, level, tags, comment: str | None, 
          source: str = "chat") -> tuple[Rating, bool]:
     """Record or change the citizen's rating; (rating, created). A 差评 opens a follow-up.
 
-    Everything is checked before anything is written, so a bad value changes nothing.
+    Everything is checked before anything is written, so a bad value changes nothing; a comment past
+    the citizen's hourly allowance is :class:`services.intake.TooManyPosts`.
     """
     event = ratable_event(session, event_id, now)
     online = participation(session, openid, event)
     value = check_level(level)
     chosen, text = _check_tags(value, tags), _check_comment(comment)
-    citizen = citizens.get_or_create(session, openid, now)
     rating = mine(session, openid, event_id)
+    if text and (rating is None or text != rating.comment):  # a new or changed comment counts, a kept one not
+        intake.check_post(openid, intake.RATING_COMMENT, now)
+    citizen = citizens.get_or_create(session, openid, now)
     created = rating is None
     if created:
         rating = Rating(event_id=event_id, citizen_id=citizen.id, created_at=now, level=value, tags=chosen,
@@ -207,5 +211,7 @@ def rate_again(session, openid: str, rating_id: int, level, comment: str | None,
     if rating is None:
         raise AgainNotOpen(rating_id)
     value, text = check_level(level), _check_comment(comment)
+    if text:
+        intake.check_post(openid, intake.RATING_COMMENT, now)
     rating.again_level, rating.again_comment, rating.again_at, rating.updated_at = value, text, now, now
     return rating

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import Adoption, Citizen, Event, Suggestion, SuggestionStatus, Unit, run
+from services import intake
 from services.admin import audit
 from services.calendar import clock
 from services.messaging import outbox, wording
@@ -82,13 +83,15 @@ def create(session, openid: str, text: str, now: dt.datetime, *, event_id: int |
            source_key: str | None = None, attachments: list[dict] | None = None) -> Suggestion:
     """Record a suggestion (about an event or general) and give it a tracking number.
 
-    A second call with the same ``source_key`` returns the first suggestion.
+    A second call with the same ``source_key`` returns the first suggestion. Past the citizen's
+    hourly allowance: :class:`services.intake.TooManyPosts`, and nothing is stored.
     """
     cleaned = clean_text(text)
     if source_key:
         previous = session.scalar(select(Suggestion).where(Suggestion.source_key == source_key))
         if previous is not None:
             return previous
+    intake.check_post(openid, intake.SUGGESTION, now)  # a retry (above) is not counted again
     event = session.get(Event, event_id) if event_id else None
     citizen = citizens.get_or_create(session, openid, now)
     for _ in range(20):

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models import Application, ApplicationStatus, Event, EventKind, EventMode, EventStatus, StaffRole
+from models import Application, ApplicationStatus, Event, EventKind, EventMode, EventStatus, StaffRole, Topic, Unit
 from services.admin import audit
 from services.calendar import clock
 from services.messaging import outbox, wording
@@ -155,6 +155,21 @@ def validate(data: EventData, now: dt.datetime) -> None:
         raise InvalidEventData(errors)
 
 
+def _validate_with_references(session, data: EventData, now: dt.datetime) -> None:
+    """:func:`validate`, and the unit and topic must exist (a forged or stale id is a field error, not a 500)."""
+    errors: dict[str, str] = {}
+    try:
+        validate(data, now)
+    except InvalidEventData as error:
+        errors.update(error.errors)
+    if data.unit_id and session.get(Unit, data.unit_id) is None:
+        errors.setdefault("unit_id", "所选主责单位不存在，请从列表中重新选择。")
+    if data.topic_id is not None and session.get(Topic, data.topic_id) is None:
+        errors.setdefault("topic_id", "所选专题不存在，请从列表中重新选择。")
+    if errors:
+        raise InvalidEventData(errors)
+
+
 def _row_values(data: EventData) -> dict[str, Any]:
     """Column values from ``data`` (kind and mode as enums, text stripped)."""
     values = dataclasses.asdict(data)
@@ -167,7 +182,7 @@ def _row_values(data: EventData) -> dict[str, Any]:
 
 def create_event(session, data: EventData, actor, now: dt.datetime) -> Event:
     """A new draft event of ``data.unit_id``."""
-    validate(data, now)
+    _validate_with_references(session, data, now)
     event = Event(**_row_values(data), status=EventStatus.DRAFT, created_at=now)
     session.add(event)
     session.flush()
@@ -184,9 +199,10 @@ def update_event(session, event_id: int, data: EventData, actor, now: dt.datetim
     if event.status == EventStatus.PUBLISHED and data.starts_at != clock.as_utc(event.starts_at):
         raise InvalidEventData({"starts_at": "已发布的活动请通过“延期”调整时间，以便通知报名者。"})
     if event.status == EventStatus.PUBLISHED:
-        validate(dataclasses.replace(data, starts_at=max(data.starts_at, now + dt.timedelta(seconds=1))), now)
+        _validate_with_references(
+            session, dataclasses.replace(data, starts_at=max(data.starts_at, now + dt.timedelta(seconds=1))), now)
     else:
-        validate(data, now)
+        _validate_with_references(session, data, now)
     before = snapshot(event)
     for name, value in _row_values(data).items():
         setattr(event, name, value)
