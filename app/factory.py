@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_errorhandlers(app)
     register_commands(app)
     webhook_entry.install(app)  # POST /wechat beside Flask's request machinery (the hot path)
@@ -136,6 +137,13 @@ def register_blueprints(app: Flask) -> None:
     public.init_app(app)
     if app.extensions["settings"].simulator_on:
         simulator.init_app(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    """Flask-Limiter on the app's Redis, and the throttled views (login, entry pass)."""
+    from app import rate_limits
+
+    rate_limits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,4 +1,8 @@
-"""structlog set-up: readable lines in development, JSON in production."""
+"""structlog set-up: readable lines in development, JSON in production.
+
+Every line, structlog's and the standard library's, has entry-pass codes masked
+(``/pass/***``, config/redaction.py): a logged code is a ticket.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import logging
 import sys
 
 import structlog
+
+from config.redaction import RedactingFilter, redact
 
 _done = False
 
@@ -23,6 +29,7 @@ def configure(app_env: str) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_pass_codes,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
@@ -30,3 +37,13 @@ def configure(app_env: str) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # werkzeug's request lines and every other library's
+        handler.addFilter(RedactingFilter())
+
+
+def redact_pass_codes(_logger, _name: str, event_dict: dict) -> dict:
+    """structlog processor: mask pass codes in every text value (a path, a URL, a traceback)."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and "/pass/" in value:
+            event_dict[key] = redact(value)
+    return event_dict
