@@ -57,9 +57,12 @@ def _engine_options(url: str, settings) -> dict:
     The web processes run with sub-second limits (gunicorn.conf.py), so that the
     webhook answers within WeChat's time even when a row is locked.
     """
+    # hide_parameters: a database error's message (logged with its traceback) names the statement, never the
+    # values bound to it: an entry-pass code looked up, a name or a mobile being written.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": settings.SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}}
-    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20,
+        return {"hide_parameters": True,
+                "connect_args": {"timeout": settings.SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}}
+    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True,
                "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS}
     limits = [f"-c {name}={value}" for name, value in (("statement_timeout", settings.DB_STATEMENT_TIMEOUT_MS),
                                                          ("lock_timeout", settings.DB_LOCK_TIMEOUT_MS)) if value]
