@@ -7,6 +7,10 @@ an operator may want to change them (docs/deployment.md).
 import os
 import sys
 
+from gunicorn import glogging
+
+from config.redaction import RedactingFilter
+
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8080')}")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -24,6 +28,20 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 # The path without its query string, and no referer: WeChat's signature, timestamp and nonce and the citizen's
 # openid travel in the query, and must never reach a log (tests/app/test_access_log.py).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger, with entry-pass codes masked in the access and error logs (``/pass/***``):
+    a logged code is a ticket (config/redaction.py; tests/app/test_access_log.py)."""
+
+    def setup(self, cfg) -> None:  # noqa: ANN001
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            logger.addFilter(_REDACT)
+
+
+_REDACT = RedactingFilter()
+logger_class = RedactingLogger
 
 # The 1-second reply: web requests wait at most this long on the database (workers and the scheduler,
 # started by the flask CLI, keep the longer defaults of config/settings.py).

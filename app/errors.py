@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 from flask import Flask, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 log = structlog.get_logger("errors")
@@ -28,6 +29,11 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/wechat"):
             return "success" if exc.code and exc.code >= 500 else message, exc.code
         return _page(exc.code or 500, message), exc.code
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        # The view's own page when its limit declared one (the login form, the pass page's notice).
+        return exc.response if exc.response is not None else _http_error(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
@@ -12,7 +14,9 @@ from models import db
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-
+# Request throttles (login, entry-pass guesses, citizens' submissions), counted in the app's Redis; which view has
+# which limit is app/rate_limits.py. No default limit: only the views named there are throttled.
+limiter = Limiter(key_func=get_remote_address, key_prefix="zm")
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -25,4 +29,4 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-__all__ = ["SessionInterface", "csrf", "db", "login_manager", "migrate"]
+__all__ = ["SessionInterface", "csrf", "db", "limiter", "login_manager", "migrate"]

@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_errorhandlers(app)
     register_commands(app)
     webhook_entry.install(app)  # POST /wechat beside Flask's request machinery (the hot path)
@@ -56,9 +57,12 @@ def _engine_options(url: str, settings) -> dict:
     The web processes run with sub-second limits (gunicorn.conf.py), so that the
     webhook answers within WeChat's time even when a row is locked.
     """
+    # hide_parameters: a database error's message (logged with its traceback) names the statement, never the
+    # values bound to it: an entry-pass code looked up, a name or a mobile being written.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": settings.SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}}
-    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20,
+        return {"hide_parameters": True,
+                "connect_args": {"timeout": settings.SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}}
+    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "hide_parameters": True,
                "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS}
     limits = [f"-c {name}={value}" for name, value in (("statement_timeout", settings.DB_STATEMENT_TIMEOUT_MS),
                                                          ("lock_timeout", settings.DB_LOCK_TIMEOUT_MS)) if value]
@@ -138,6 +142,13 @@ def register_blueprints(app: Flask) -> None:
     public.init_app(app)
     if app.extensions["settings"].simulator_on:
         simulator.init_app(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    """Flask-Limiter on the app's Redis, and the throttled views (login, entry pass)."""
+    from app import rate_limits
+
+    rate_limits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

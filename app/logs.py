@@ -6,6 +6,9 @@ parameters and the conflicting key), so tracebacks are written with their frames
 and exception types but the messages withheld (:func:`scrub_exception`), except
 for the kinds whose messages speak only of the infrastructure (a refused
 connection, a missing attribute).
+
+Every line, structlog's and the standard library's, has entry-pass codes masked
+(``/pass/***``, config/redaction.py): a logged code is a ticket.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import traceback
 
 import redis
 import structlog
+
+from config.redaction import RedactingFilter, redact
 
 _done = False
 
@@ -30,6 +35,7 @@ def processors(app_env: str) -> list:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         scrub_exception,
         structlog.processors.format_exc_info,
+        redact_pass_codes,
         renderer,
     ]
 
@@ -47,6 +53,16 @@ def configure(app_env: str) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # werkzeug's request lines and every other library's
+        handler.addFilter(RedactingFilter())
+
+
+def redact_pass_codes(_logger, _name: str, event_dict: dict) -> dict:
+    """structlog processor: mask pass codes in every text value (a path, a URL, a traceback)."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and "/pass/" in value:
+            event_dict[key] = redact(value)
+    return event_dict
 
 
 # Exceptions whose messages name hosts, files, attributes or modules, never a person's text.

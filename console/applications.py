@@ -1,7 +1,7 @@
 """Applicants of an event (公开遴选报名), the Excel export, and directed invitations (定向邀请).
 
 Mobiles are masked unless the role may see personal data; auditors also see
-masked names. The export is logged in the audit log and neutralises formulas.
+masked names and masked check-in codes. The export is logged in the audit log and neutralises formulas.
 """
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ EXPORT_HEADERS = ["序号", "姓名", "手机号码", "类别", "所在街道（
 def application_status_label(status) -> str:
     """Chinese label of an application status."""
     return STATUS_LABELS.get(status, str(status))
+
+
+@bp.app_template_global()
+def shown_checkin_code(code: str | None) -> str:
+    """A check-in code as the current role may see it: staff who phone invitees read it, auditors see ``K7****``
+    (a code is an entry pass)."""
+    return (code or "") if may_see_personal_data() else pii.mask_pass_code(code)
 
 
 def _filters() -> dict[str, str]:

@@ -1,43 +1,33 @@
-"""Login and logout, with throttling of login attempts in Redis.
+"""Login and logout, with login attempts throttled by Flask-Limiter (counts in the app's Redis).
 
-Attempts are counted before the password is checked, atomically (one Lua call:
-``INCR`` with the expiry set on the first), per (account, address): five in 15
-minutes, so one address cannot guess and the others behind the same load
-balancer are not locked out. A slower backstop per account across all
-addresses (ten a minute) stops a spread-out attack without a hard lock. The
+Attempts are counted before the password is checked (an atomic increment, so 24
+concurrent guesses get exactly five checks). A browser the account has logged in
+from before presents a device cookie (console/login_devices.py) and is counted on
+that device's own limit: five attempts, and its cookie is invalidated after five
+wrong passwords. Every other browser shares two limits: five attempts per
+(account, address) in 15 minutes, so one address cannot guess and the others
+behind the same load balancer are not locked out, and a backstop per account
+across all addresses (ten a minute), so a spread-out attack is mostly refused
+without locking the owner out: their own browser is not counted there. The
 address is the client's as the trusted proxies report it (``TRUSTED_PROXY_HOPS``,
-Werkzeug's ``ProxyFix`` in the factory). Failed logins go to the audit log.
+Werkzeug's ``ProxyFix`` in the factory). A username that does not exist costs
+the same password check as a wrong password (``staff.verify_password``). Failed
+logins go to the audit log. The shell applies :data:`LOGIN_LIMITS` to the view
+(app/rate_limits.py); with Redis down the throttles fail open with a warning.
 """
 
 from __future__ import annotations
 
-import redis
-import structlog
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from console import access, bp
+from console import access, bp, login_devices
 from models import StaffUser, db
 from services.admin import audit, staff
 from services.calendar import clock
-
-log = structlog.get_logger("console.auth")
-PAIR_MAX, PAIR_WINDOW = 5, 900  # per (account, address)
-ACCOUNT_MAX, ACCOUNT_WINDOW = 10, 60  # per account, every address together
-ALLOWED, PAIR_THROTTLED, ACCOUNT_THROTTLED = 0, 1, 2
-_COUNT_ATTEMPT = """
-local pair = redis.call('INCR', KEYS[1])
-if pair == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-if pair > tonumber(ARGV[3]) then return 1 end
-local account = redis.call('INCR', KEYS[2])
-if account == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-if account > tonumber(ARGV[4]) then return 2 end
-return 0
-"""
 
 
 class LoginForm(FlaskForm):
@@ -45,27 +35,46 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
 
 
-def _pair_key(username: str) -> str:
-    return f"login-attempts:pair:{username.lower()}|{request.remote_addr}"
+def _username() -> str:
+    """The account a login attempt names, as the throttles count it (case-insensitive)."""
+    return (request.form.get("username") or "").strip().lower()[:40]
 
 
-def _count_attempt(username: str) -> int:
-    """Count one attempt before the password check: ALLOWED or which throttle applies."""
-    client = current_app.extensions["redis"]
-    try:
-        return int(client.eval(_COUNT_ATTEMPT, 2, _pair_key(username), f"login-attempts:account:{username.lower()}",
-                               PAIR_WINDOW, ACCOUNT_WINDOW, PAIR_MAX, ACCOUNT_MAX))
-    except redis.RedisError:
-        log.warning("login.throttle_unavailable")
-        return ALLOWED
+def _device_nonce() -> str | None:
+    """This request's valid device cookie for the account typed (checked once per request)."""
+    if "login_device" not in g:
+        g.login_device = login_devices.valid_nonce(_username())
+    return g.login_device
 
 
-def _forget_attempts(username: str) -> None:
-    """A successful login clears its (account, address) count."""
-    try:
-        current_app.extensions["redis"].delete(_pair_key(username))
-    except redis.RedisError:
-        pass
+def _from_known_device() -> bool:
+    return _device_nonce() is not None
+
+
+def _refused(message: str):
+    """A Flask-Limiter ``on_breach`` callback: the login page again, with ``message``, as a 429."""
+
+    def respond(_limit):  # noqa: ANN001, ANN202
+        flash(message, "error")
+        return make_response(render_template("console/login.html", form=LoginForm()), 429)
+
+    return respond
+
+
+# Flask-Limiter's ``limit()`` arguments for the login view, in the order they are counted: limits of one granularity
+# (all are per minute) are evaluated in the order given, and the first refused stops the count, so one address
+# that has used its five attempts no longer eats the account's shared ten.
+LOGIN_LIMITS = [
+    {"limit_value": "5 per 15 minutes", "key_func": lambda: f"login:pair:{_username()}|{request.remote_addr}",
+     "methods": ["POST"], "exempt_when": _from_known_device,
+     "on_breach": _refused("登录失败次数过多，请 15 分钟后再试。")},
+    {"limit_value": "10 per minute", "key_func": lambda: f"login:account:{_username()}",
+     "methods": ["POST"], "exempt_when": _from_known_device,
+     "on_breach": _refused("该账号登录尝试过于频繁，请 1 分钟后再试。")},
+    {"limit_value": "5 per 15 minutes", "key_func": lambda: f"login:device:{_device_nonce()}",
+     "methods": ["POST"], "exempt_when": lambda: not _from_known_device(),
+     "on_breach": _refused("本浏览器登录尝试过于频繁，请 15 分钟后再试。")},
+]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,21 +85,20 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        throttled = _count_attempt(username)
-        if throttled:
-            flash("登录失败次数过多，请 15 分钟后再试。" if throttled == PAIR_THROTTLED
-                  else "该账号登录尝试过于频繁，请 1 分钟后再试。", "error")
-            return render_template("console/login.html", form=form), 429
-        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
-        if user is None or not user.active or not staff.verify_password(user, form.password.data):
+        user = staff.find_user(db.session, username)
+        if not staff.verify_password(user, form.password.data):
             _audit_failure(user, username)
             flash("账号或密码不正确。", "error")
-            return render_template("console/login.html", form=form), 200
-        _forget_attempts(username)
+            response = make_response(render_template("console/login.html", form=form), 200)
+            if _device_nonce() is not None:
+                login_devices.record_failure(response, username, _device_nonce())
+            return response
         login_id = staff.start_session(db.session, user, clock.now(), ip=request.remote_addr or "")
         login_user(user)
         access.anchor_session(login_id)
-        return redirect(_safe_next() or url_for("console.dashboard"))
+        response = redirect(_safe_next() or url_for("console.dashboard"))
+        login_devices.issue(response, username)
+        return response
     return render_template("console/login.html", form=form)
 
 

@@ -8,8 +8,10 @@ citizen. ``?size=large`` / ``?size=normal`` switches the large-text 长辈版.
 
 from __future__ import annotations
 
+import limits
 import redis
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from limits.errors import StorageError
 
 from models import ApplicationStatus, db
 from public import bp
@@ -21,7 +23,7 @@ from services.participation import applications, suggestions, waitlist
 from services.privacy import mask_mobile, mask_name
 from services.programme import announcement, events, links
 
-SUBMISSIONS_PER_MINUTE = 20
+SUBMISSIONS = limits.parse("20 per minute")  # a citizen's submissions on these pages
 STATUS_LABELS = {
     ApplicationStatus.APPLIED: "已报名，等待公开遴选", ApplicationStatus.SELECTED: "已入选",
     ApplicationStatus.WAITLISTED: "候补", ApplicationStatus.NOT_SELECTED: "未入选",
@@ -49,17 +51,11 @@ def _large_text() -> dict:
 
 
 def _throttled() -> bool:
-    """More than SUBMISSIONS_PER_MINUTE submissions from this citizen this minute."""
-    client = current_app.extensions.get("redis")
-    key = f"pages:submit:{g.openid}:{int(clock.now().timestamp() // 60)}"
+    """More than :data:`SUBMISSIONS` from this citizen (counted by the app's Flask-Limiter strategy, app/rate_limits.py)."""
     try:
-        pipe = client.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, 120)
-        count, _ = pipe.execute()
-    except (redis.RedisError, AttributeError):
+        return not current_app.extensions["rate_limiter"].hit(SUBMISSIONS, "pages-submit", g.openid)
+    except (redis.RedisError, StorageError):
         return False  # without Redis the services' own uniqueness still holds
-    return count > SUBMISSIONS_PER_MINUTE
 
 
 def _too_many():

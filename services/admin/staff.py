@@ -25,6 +25,10 @@ MIN_STRENGTH = 3
 SERVICE_WORDS = ("zhengmin", "daxing", "wechat", "weixin", "console", "admin")
 # Audit actions that end every session of the account they name.
 REVOKING_ACTIONS = ("logout", "password_changed", "deactivated")
+# The hash of a random password nobody knows, made with the parameters every account's hash has
+# (``generate_password_hash(..., method="scrypt")``; tests/services/admin/test_staff_passwords.py checks they agree).
+DUMMY_HASH = ("scrypt:32768:8:1$vl6UO1wosHfcUb51$adce6b9576ec2b7ce44b57d6914b77587d8b564a2e84784d27762eca2bef14d4"
+              "01c318922490505fad18c7030e36492818d04ba74cdd612935d206426b331b56")
 
 
 class StaffError(ValueError):
@@ -55,9 +59,20 @@ def create_user(session, username: str, role: str, password: str, unit_name: str
     return user
 
 
-def verify_password(user: StaffUser, password: str) -> bool:
-    """Whether ``password`` is the user's."""
-    return check_password_hash(user.password_hash, password)
+def find_user(session, username: str) -> StaffUser | None:
+    """The account named ``username`` exactly, active or not."""
+    return session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+def verify_password(user: StaffUser | None, password: str) -> bool:
+    """Whether ``password`` is the active user's.
+
+    The same scrypt work is done whatever the answer: a missing account is checked
+    against :data:`DUMMY_HASH` and a deactivated one against its own hash, so the
+    answer's time does not tell an attacker which usernames exist.
+    """
+    matches = check_password_hash(user.password_hash if user is not None else DUMMY_HASH, password)
+    return matches and user is not None and user.active
 
 
 def start_session(session, user: StaffUser, now: dt.datetime, ip: str = "") -> int:

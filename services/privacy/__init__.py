@@ -7,6 +7,6 @@ encrypted column type needs it.
 from __future__ import annotations
 
 from services.privacy import mydata, pii, retention
-from services.privacy.pii import hash_openid, mask_mobile, mask_name
+from services.privacy.pii import hash_openid, mask_mobile, mask_name, mask_pass_code
 
-__all__ = ["hash_openid", "mask_mobile", "mask_name", "mydata", "pii", "retention"]
+__all__ = ["hash_openid", "mask_mobile", "mask_name", "mask_pass_code", "mydata", "pii", "retention"]

@@ -1,4 +1,4 @@
-"""Personal data in display and logs: masked names and mobiles, hashed openids.
+"""Personal data in display and logs: masked names, mobiles and check-in codes, hashed openids.
 
 Encryption at rest is :mod:`models.cipher`.
 """
@@ -6,6 +6,8 @@ Encryption at rest is :mod:`models.cipher`.
 from __future__ import annotations
 
 import hashlib
+
+from config.redaction import mask_pass_code  # noqa: F401  (the console shows auditors masked check-in codes)
 
 
 def mask_mobile(mobile: str | None) -> str:

@@ -185,3 +185,22 @@ def test_a_chat_dialogue_half_way_ends_politely_when_the_page_applies(site, emul
     assert wechat.text(openid, "帮助").startswith("您可以点击下方菜单"), "the dialogue is over: keywords work again"
     with site.app_context():
         assert db.session.scalar(select(func.count(Application.id))) == 1
+
+
+def test_a_citizen_submitting_more_than_20_times_a_minute_is_asked_to_wait(site, emulator):
+    # issue 28, item 6: the pages' submission throttle counts on the app's Flask-Limiter strategy in Redis.
+    hasty, other = Phone(site, emulator, "o_hasty"), Phone(site, emulator, "o_calm")
+    target = event_id(site, "OD-01")
+    hasty.open(f"/my/apply/{target}")
+    hasty.client.post(f"/my/apply/{target}", data={"name": "钱七", "mobile": "13900002222", "category": "人大代表",
+                                                    "street": "黄村镇", "consent": "y"})
+    with site.app_context():
+        mine = db.session.scalar(select(Application.id))
+    statuses = [hasty.client.post(f"/my/applications/{mine}/cancel").status_code for _ in range(20)]
+    assert statuses == [302] * 19 + [429]  # the application above was the first of the minute's 20
+    refused = hasty.client.post(f"/my/applications/{mine}/cancel")
+    assert refused.status_code == 429 and "您的操作过于频繁，请一分钟后再试" in refused.get_data(as_text=True)
+    other.open(f"/my/apply/{target}")
+    applied = other.client.post(f"/my/apply/{target}", data={"name": "孙八", "mobile": "13900003333",
+                                                             "category": "人大代表", "street": "黄村镇", "consent": "y"})
+    assert applied.status_code == 302  # nobody else is slowed
