@@ -54,6 +54,7 @@ class _StorageUnavailable(logging.Filter):
     """Flask-Limiter logs a swallowed storage error with its traceback: one structured warning instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Swallowed storage errors become the warning; other records pass."""
         if record.exc_info:
             log.warning("rate_limit.storage_unavailable", error=type(record.exc_info[1]).__name__)
             return False
@@ -77,6 +78,7 @@ def init_app(app: Flask) -> None:
     )
     limiter.init_app(app)
     limiter.logger.addFilter(_STORAGE_FILTER)
+    limiter.logger.setLevel(logging.WARNING)  # its INFO lines name the limited key: a username and an address
     app.extensions["rate_limiter"] = limiter
     for endpoint, view in LIMITED_VIEWS.items():
         if endpoint in app.view_functions:

@@ -48,6 +48,7 @@ def _device_nonce() -> str | None:
 
 
 def _from_known_device() -> bool:
+    """Whether the attempt comes from a browser this account logged in from (its own limit applies)."""
     return _device_nonce() is not None
 
 

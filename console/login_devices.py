@@ -45,10 +45,12 @@ def cookie_name(username: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
+    """Signs with the app's secret key, under a salt of its own (a session cookie is never a device cookie)."""
     return URLSafeTimedSerializer(current_app.secret_key, salt="console-login-device")
 
 
-def _counter():
+def _counter():  # noqa: ANN202
+    """The ``limits`` strategy (hit / test) on the app's Redis."""
     return current_app.extensions["rate_limiter"].limiter
 
 
