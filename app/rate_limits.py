@@ -7,8 +7,9 @@ process (Flask-Limiter keeps its limits by the view's name, so decorating again
 for every app would count twice) and :func:`init_app` binds the limiter to an
 app and puts the wrapped views in place of the registered ones. Counts that a
 view makes itself (a device cookie's failed logins, a citizen's submissions) use
-``app.extensions["rate_limiter"]``: the same ``limits`` strategy on the same
-storage.
+``app.extensions["rate_limiter"]``, this extension: its ``limiter`` is the
+``limits`` strategy on the same storage, its ``current_limits`` what the request
+was counted on.
 
 The storage is the app's own Redis connection pool (its short timeouts
 included). When Redis cannot be reached every throttle fails open and one
@@ -53,6 +54,7 @@ class _StorageUnavailable(logging.Filter):
     """Flask-Limiter logs a swallowed storage error with its traceback: one structured warning instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Swallowed storage errors become the warning; other records pass."""
         if record.exc_info:
             log.warning("rate_limit.storage_unavailable", error=type(record.exc_info[1]).__name__)
             return False
@@ -76,7 +78,8 @@ def init_app(app: Flask) -> None:
     )
     limiter.init_app(app)
     limiter.logger.addFilter(_STORAGE_FILTER)
-    app.extensions["rate_limiter"] = limiter.limiter
+    limiter.logger.setLevel(logging.WARNING)  # its INFO lines name the limited key: a username and an address
+    app.extensions["rate_limiter"] = limiter
     for endpoint, view in LIMITED_VIEWS.items():
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = view

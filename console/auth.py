@@ -18,7 +18,7 @@ logins go to the audit log. The shell applies :data:`LOGIN_LIMITS` to the view
 
 from __future__ import annotations
 
-from flask import flash, g, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -48,6 +48,7 @@ def _device_nonce() -> str | None:
 
 
 def _from_known_device() -> bool:
+    """Whether the attempt comes from a browser this account logged in from (its own limit applies)."""
     return _device_nonce() is not None
 
 
@@ -93,6 +94,7 @@ def login():
             if _device_nonce() is not None:
                 login_devices.record_failure(response, username, _device_nonce())
             return response
+        _forget_attempts()
         login_id = staff.start_session(db.session, user, clock.now(), ip=request.remote_addr or "")
         login_user(user)
         access.anchor_session(login_id)
@@ -100,6 +102,18 @@ def login():
         login_devices.issue(response, username)
         return response
     return render_template("console/login.html", form=form)
+
+
+def _forget_attempts() -> None:
+    """A successful login clears its (account, address) count, so staff on a browser without cookies are not
+    refused for having logged in five times."""
+    limits = current_app.extensions["rate_limiter"]
+    try:
+        for counted in limits.current_limits:
+            if "login:pair:" in counted.key:
+                limits.limiter.clear(counted.limit, *counted.request_args)
+    except login_devices.STORAGE_ERRORS:
+        pass
 
 
 def _audit_failure(user: StaffUser | None, username: str) -> None:

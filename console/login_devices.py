@@ -12,7 +12,7 @@ Each successful login issues a fresh cookie: a new nonce, whose count starts
 from nothing. Failed passwords are counted per nonce; at :data:`FAILURES` the
 cookie stops being valid (the browser is unknown again, and the shared limits
 apply to it) and is deleted. The counts live in the app's Redis through the
-``limits`` strategy the shell binds (``current_app.extensions["rate_limiter"]``);
+``limits`` strategy of the shell's Flask-Limiter (``current_app.extensions["rate_limiter"]``);
 with Redis unreachable a correctly signed cookie is taken as valid, as every
 throttle then fails open.
 """
@@ -45,11 +45,13 @@ def cookie_name(username: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
+    """Signs with the app's secret key, under a salt of its own (a session cookie is never a device cookie)."""
     return URLSafeTimedSerializer(current_app.secret_key, salt="console-login-device")
 
 
-def _counter():
-    return current_app.extensions["rate_limiter"]
+def _counter():  # noqa: ANN202
+    """The ``limits`` strategy (hit / test) on the app's Redis."""
+    return current_app.extensions["rate_limiter"].limiter
 
 
 def valid_nonce(username: str) -> str | None:

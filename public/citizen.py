@@ -53,7 +53,7 @@ def _large_text() -> dict:
 def _throttled() -> bool:
     """More than :data:`SUBMISSIONS` from this citizen (counted by the app's Flask-Limiter strategy, app/rate_limits.py)."""
     try:
-        return not current_app.extensions["rate_limiter"].hit(SUBMISSIONS, "pages-submit", g.openid)
+        return not current_app.extensions["rate_limiter"].limiter.hit(SUBMISSIONS, "pages-submit", g.openid)
     except (redis.RedisError, StorageError):
         return False  # without Redis the services' own uniqueness still holds
 

@@ -102,3 +102,10 @@ def test_failed_logins_are_written_to_the_audit_log(proxied_app):
         rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "login_failed")).all()
         assert [(row.object_id, row.ip) for row in rows] == [(str(coord_id), ATTACKER), ("", ATTACKER)]
         assert all("wrong-guess" not in (row.note or "") for row in rows)
+
+
+def test_a_successful_login_clears_the_count_of_its_address(proxied_app):
+    # A browser without cookies (a private window, a shared kiosk) logging in again and again, with a typo between.
+    for _ in range(4):
+        assert _login(proxied_app, "coord", "wrong-guess", OFFICE).status_code == 200
+        assert _login(proxied_app, "coord", "Lantern-river-42", OFFICE).status_code == 302
