@@ -15,7 +15,7 @@ from services.messaging import outbox, wording
 from services.participation.checkin_codes import assign_checkin_code
 from services.programme import events, links
 from services.selection import process as selection_process
-from services.selection import texts
+from services.selection import sealing, texts
 from services.selection.engine import EngineError
 from services.selection.record import record_url
 from services.selection.runs import PURPOSES, AlreadyConfirmed, RunNotReady
@@ -37,6 +37,9 @@ def verify(session, event_id: int, seed: int) -> tuple[bool, list[str]]:
     if int(seed) != run.seed:
         differences.append(texts.SEED_DIFFERS.format(stored=run.seed, given=seed))
     stored = run.result
+    if stored.get("sealed"):
+        differences += sealing.verify_run(session, run)
+        return not differences, differences
     quotas = {k: v for k, v in run.quotas.items() if k in ("category", "street")}
     # A draw where everyone was selected ran no algorithm: re-run the one requested (it selects everyone too).
     algorithm = run.algorithm_requested if run.algorithm_used == "everyone" else run.algorithm_used
