@@ -141,14 +141,25 @@ def _groups(types: list[Type], features: Features) -> list[tuple[list[int], int,
 def _solve_integer(bounds: list[tuple[int, int]], groups: list[tuple[list[int], int, int]], total: int,
                    weights: list[float]) -> tuple[int, ...] | None:
     """Integers x_t within ``bounds`` whose group sums are within the groups' bounds and sum to ``total``."""
+    if any(lo > hi for lo, hi in bounds) or any(lo > hi for _, lo, hi in groups):
+        return None
+    # The matrix is a flow's (totally unimodular): simplex ends on a whole vertex, the integer program is the fallback.
+    for integer in (False, True):
+        found = _solve(bounds, groups, total, weights, integer)
+        if found is not None and all(abs(v - round(v)) < 1e-6 for v in found):
+            return tuple(round(v) for v in found)
+    return None
+
+
+def _solve(bounds: list[tuple[int, int]], groups: list[tuple[list[int], int, int]], total: int,
+           weights: list[float], integer: bool) -> list[float] | None:
     from sortition_algorithms.committee_generation.solver import SolverSense, SolverStatus, solver_sum
 
     from services.selection.type_maximin import create_solver
 
-    if any(lo > hi for lo, hi in bounds) or any(lo > hi for _, lo, hi in groups):
-        return None
     solver = create_solver()
-    xs = [solver.add_integer_var(lb=float(lo), ub=float(hi)) for lo, hi in bounds]
+    add = solver.add_integer_var if integer else solver.add_continuous_var
+    xs = [add(lb=float(lo), ub=float(hi)) for lo, hi in bounds]
     solver.add_constr(solver_sum(xs) == total)
     for members, lo, hi in groups:
         group = solver_sum([xs[i] for i in members])
@@ -157,7 +168,7 @@ def _solve_integer(bounds: list[tuple[int, int]], groups: list[tuple[list[int], 
     solver.set_objective(solver_sum([w * x for w, x in zip(weights, xs, strict=True)]), SolverSense.MAXIMIZE)
     if solver.optimize() != SolverStatus.OPTIMAL:
         return None
-    return tuple(round(solver.get_value(x)) for x in xs)
+    return [solver.get_value(x) for x in xs]
 
 
 def round_totals(types: list[Type], features: Features, seats: int, expected: list[float],
@@ -182,6 +193,7 @@ def decompose(types: list[Type], features: Features, seats: int, totals: tuple[i
     """``totals`` as (panel by counts per type, copies) pairs, copies summing to ``panel_count``."""
     caps = [min(t.size, seats) for t in types]
     groups = _groups(types, features)
+    peeler = Peeler(len(types), groups, seats)
     left, remaining, parts = list(totals), panel_count, []
     while remaining > 0:
         k = remaining
@@ -192,7 +204,7 @@ def decompose(types: list[Type], features: Features, seats: int, totals: tuple[i
             peel_groups.append((members, max(lo, y - (k - 1) * hi), min(hi, y - (k - 1) * lo)))
         # Lean towards the average of what is left: the panels stay close to the lottery's mean.
         weights = [y / (k * cap) for y, cap in zip(left, caps, strict=True)]
-        panel = _solve_integer(bounds, peel_groups, seats, weights)
+        panel = peeler.solve(bounds, peel_groups, weights) or _solve_integer(bounds, peel_groups, seats, weights)
         if panel is None:
             raise EngineError([texts.ROUNDING_FAILED], kind="internal")
         copies = _copies(panel, left, k, caps, groups)
@@ -200,6 +212,49 @@ def decompose(types: list[Type], features: Features, seats: int, totals: tuple[i
         left = [y - copies * x for y, x in zip(left, panel, strict=True)]
         remaining -= copies
     return parts
+
+
+class Peeler:
+    """One HiGHS LP for every peeling step: only bounds and costs change between steps (no model rebuilt).
+
+    Rows: the total (fixed to ``seats``), then one per quota group. Simplex ends
+    on a vertex, whole because the matrix is a flow's; a fractional answer
+    (never seen) returns None and the caller solves the integer program.
+    """
+
+    def __init__(self, count: int, groups: list[tuple[list[int], int, int]], seats: int) -> None:
+        import highspy
+
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("solver", "simplex")
+        self.count = count
+        self.highs.addVars(count, [0.0] * count, [0.0] * count)
+        rows = [list(range(count)), *(members for members, _, _ in groups)]
+        for members in rows:
+            self.highs.addRow(float(seats) if members is rows[0] else 0.0, float(seats), len(members),
+                              members, [1.0] * len(members))
+        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+
+    def solve(self, bounds: list[tuple[int, int]], groups: list[tuple[list[int], int, int]],
+              weights: list[float]) -> tuple[int, ...] | None:
+        import highspy
+
+        if any(lo > hi for lo, hi in bounds) or any(lo > hi for _, lo, hi in groups):
+            return None
+        index = list(range(self.count))
+        self.highs.changeColsBounds(self.count, index, [float(lo) for lo, _ in bounds], [float(hi) for _, hi in bounds])
+        self.highs.changeColsCost(self.count, index, weights)
+        rows = list(range(1, len(groups) + 1))
+        self.highs.changeRowsBounds(len(groups), rows, [float(lo) for _, lo, _ in groups],
+                                    [float(hi) for _, _, hi in groups])
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        values = self.highs.getSolution().col_value
+        if not all(abs(v - round(v)) < 1e-6 for v in values):
+            return None
+        return tuple(round(v) for v in values)
 
 
 def _copies(panel: tuple[int, ...], left: list[int], k: int, caps: list[int],
