@@ -211,3 +211,44 @@ def test_the_scheduler_seals_at_the_close_of_applications(app, session, event):
     row = selection.current_seal(session, event.id)
     assert row is not None and row.beacon["date"] == "2026-11-24" and row.panel_count == 1000
     assert jobs.seal_lotteries(jobs.JobContext(app, session, later))[0] == 0  # once
+
+
+# -- the rounding itself (pure) -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("size", "seats", "street_cap"), [(300, 30, 4), (41, 10, None), (8, 10, None)])
+def test_every_chance_is_within_one_panel_in_m_of_the_exact_maximin(size, seats, street_cap):
+    from services.selection import engine, lottery, runs
+    from tests.services.selection import exact
+
+    rng = random.Random(size)
+    pool = [[f"{10_000_000 + n * 7919}", rng.choices(CATEGORIES, [2, 2, 4, 3, 1, 6])[0], rng.choice(STREETS)]
+            for n in range(size)]
+    quotas = runs.default_quotas(seats) | ({"street": {"*": [0, street_cap]}} if street_cap else {})
+    sealed = lottery.seal(pool, quotas, seats, 1000, default_quotas=True)
+    assert len(sealed.panels) == 1000 and sealed == lottery.seal(pool, quotas, seats, 1000, default_quotas=True)
+    features = {name: {v: tuple(b) for v, b in values.items()} for name, values in sealed.quotas.items()}
+    by_number = {row[0]: row for row in pool}
+    for panel in sealed.panels:
+        assert len(panel) == min(seats, size) == len(set(panel))
+        for position, name in enumerate(features, start=1):
+            counts = Counter(by_number[n][position] for n in panel)
+            assert all(lo <= counts[value] <= hi for value, (lo, hi) in features[name].items())
+    appearances = Counter(n for panel in sealed.panels for n in panel)
+    if size <= seats:
+        assert set(appearances.values()) == {1000}
+        return
+    types = engine.group_types(pool, features)
+    optimum = exact.exact_maximin(types, features, seats)
+    lowest = min(appearances[row[0]] / 1000 for row in pool)
+    assert abs(lowest - optimum) <= 1 / 1000 + 1e-9
+    assert sealed.fairness["max_deviation"] <= 1 / 1000
+    assert abs(sealed.fairness["maximin_lowest"] - optimum) < 1e-6
+
+
+def test_the_panel_count_leaves_nobody_off_every_panel():
+    from services.selection import sealing
+
+    assert sealing.panels_needed(40, 10) == 1000
+    assert sealing.panels_needed(30_001, 30) == 10_000
+    assert sealing.panels_needed(200_000, 30) == 10_000
+    assert sealing.panels_needed(10**9, 1) == 100_000  # five digits of 排列5 at most
