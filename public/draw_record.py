@@ -48,11 +48,11 @@ def draw_record(event_id: int):
 def draw_json(event_id: int):
     """The sealed lottery as canonical JSON (sorted keys, no spaces, UTF-8), for anyone to download and check."""
     _event_or_404(event_id)
-    lottery = selection.lottery_record(db.session, event_id)
-    if lottery is None:
-        body = selection.lottery.canonical({"error": texts.RECORD_NOT_YET})
+    text = selection.lottery_record_text(db.session, event_id)
+    if text is None:
+        body = selection.lottery.canonical({"error": texts.LOTTERY_NOT_YET})
         return Response(body, status=404, mimetype="application/json")
-    response = Response(selection.lottery.canonical(lottery), mimetype="application/json")
+    response = Response(text, mimetype="application/json")
     response.headers["Content-Disposition"] = f'inline; filename="draw-{event_id}.json"'
     return response
 

@@ -53,11 +53,12 @@ from services.selection.sealing import (
 )
 from services.selection.sealing import draw as draw_with_beacon
 from services.selection.sealing import public_record as lottery_record
+from services.selection.sealing import public_record_text as lottery_record_text
 from services.selection.sealing import seal as seal_lottery
 
 __all__ = [
     "AlreadyDrawn", "AlreadySealed", "InvalidBeacon", "LotterySealed", "NotSealed", "current_seal",
-    "draw_with_beacon", "due_for_seal", "lottery", "lottery_record", "seal_lottery",
+    "draw_with_beacon", "due_for_seal", "lottery", "lottery_record", "lottery_record_text", "seal_lottery",
     "ACTIVE_RUN", "BASE_QUOTAS", "BASE_SEATS", "DEFAULT_TIME_BUDGET", "PURPOSES", "AlreadyConfirmed",
     "DrawInProgress", "DrawRecord", "EventNotFound", "InvalidRequest", "Preview", "PreviewImpossible", "RunNotReady", "SelectionError", "check_feasibility",
     "closes_applications_early",

@@ -51,6 +51,7 @@ from services.selection.engine import (
 )
 
 PANELS = 1000  # 000–999: a 福彩3D result, or three numbered balls drawn in public
+DIGESTED = ("panels", "pool", "quotas", "seats")
 EPSILON = 1e-7  # floating noise of the maximin LP, well below one panel-seat in m
 
 Emit = Callable[[float, str], None]
@@ -71,10 +72,24 @@ def canonical(data) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def canonical_object(members: dict[str, str]) -> str:
+    """A JSON object from members already spelled canonically: the same text as :func:`canonical` of the values.
+
+    Lets the pool and the panels (megabytes at city scale) be spelled once for both the digest and the record.
+    """
+    return "{" + ",".join(f"{canonical(key)}:{members[key]}" for key in sorted(members)) + "}"
+
+
+def digest_of(members: dict[str, str]) -> str:
+    """SHA-256 (hex) over the canonical object of the digested members (pool, quotas, seats, panels)."""
+    text = canonical_object({key: members[key] for key in DIGESTED})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def digest(pool: list[dict], quotas: dict, seats: dict, panels: list[list[str]]) -> str:
     """SHA-256 (hex) of the canonical JSON of pool, quotas, seats and panels: what the verifier recomputes."""
-    text = canonical({"panels": panels, "pool": pool, "quotas": quotas, "seats": seats})
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest_of({"panels": canonical(panels), "pool": canonical(pool), "quotas": canonical(quotas),
+                      "seats": canonical(seats)})
 
 
 def seal(pool: list, quotas: dict, seats: int, panel_count: int = PANELS, *, default_quotas: bool = False,
@@ -320,6 +335,13 @@ def measure(types: list[Type], features: Features, per_type: tuple[float, ...], 
         "unselectable": sum(t.size for i, t in enumerate(types) if i not in selectable),
         "types": rows,
     }
+
+
+def record_members(pool: list, sealed: SealedLottery, seats: dict, requested: dict) -> dict[str, str]:
+    """The sealed record's members, each spelled canonically once (the digest and the stored text share them)."""
+    return {"pool": canonical(pool_entries(pool)), "panels": canonical(sealed.panels),
+            "quotas": canonical(sealed.quotas), "seats": canonical(seats), "fairness": canonical(sealed.fairness),
+            "notes": canonical(sealed.notes), "quotas_requested": canonical(requested)}
 
 
 def pool_entries(pool: list) -> list[dict]:

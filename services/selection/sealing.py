@@ -164,20 +164,18 @@ def seal(session, event_id: int, now: dt.datetime, *, quotas: dict | None = None
         sealed = lottery.seal(pool, table, seats, panel_count, default_quotas=is_default(table, seats), emit=emit)
     except EngineError as error:
         raise InvalidRequest("；".join(error.messages)) from None
-    entries = lottery.pool_entries(pool)
     seats_doc = {"event": event.seats, "invited": invited, "drawn": seats}
-    digest = lottery.digest(entries, sealed.quotas, seats_doc, sealed.panels)
-    body = {"pool": entries, "quotas": sealed.quotas, "seats": seats_doc, "panels": sealed.panels,
-            "fairness": sealed.fairness, "notes": sealed.notes, "quotas_requested": table}
+    members = lottery.record_members(pool, sealed, seats_doc, table)
+    digest = lottery.digest_of(members)
     if previous is not None:
         previous.superseded_at = now
     row = SelectionSeal(event_id=event_id, sealed_at=now, reason=reason, digest=digest,
-                        panel_count=len(sealed.panels), beacon=plan, record=lottery.canonical(body),
+                        panel_count=len(sealed.panels), beacon=plan, record=lottery.canonical_object(members),
                         created_by_id=getattr(staff, "id", None), created_at=now)
     session.add(row)
     session.flush()
     audit.record(session, now, "selection.seal", actor=staff, obj=row,
-                 after={"event_id": event_id, "digest": digest, "reason": reason, "applicants": len(entries)})
+                 after={"event_id": event_id, "digest": digest, "reason": reason, "applicants": len(pool)})
     return row
 
 
@@ -263,6 +261,30 @@ def public_record(session, event_id: int) -> dict | None:
         "fairness": body["fairness"], "notes": body["notes"], "attempts": attempts(session, event_id, {row.id: body}),
         "verify": "python3 scripts/verify_draw.py draw.json",
     }
+
+
+_published: dict[tuple, str] = {}  # the served text of recent records: 17 MB to spell at 200,000 applicants
+
+
+def public_record_text(session, event_id: int) -> str | None:
+    """:func:`public_record` spelled canonically, kept while no seal, draw or title of the event changes."""
+    event = session.get(Event, event_id)
+    if event is None:
+        return None
+    # Every column the record shows but the (immutable) record text: the key says all that can differ.
+    seals = session.execute(select(SelectionSeal.id, SelectionSeal.digest, SelectionSeal.sealed_at,
+                                   SelectionSeal.reason, SelectionSeal.superseded_at, SelectionSeal.beacon_value,
+                                   SelectionSeal.drawn_at, SelectionSeal.beacon)
+                            .where(SelectionSeal.event_id == event_id).order_by(SelectionSeal.id)).all()
+    key = (event_id, event.title, tuple((*row[:-1], lottery.canonical(row[-1])) for row in seals))
+    if key not in _published:
+        record = public_record(session, event_id)
+        if record is None:
+            return None
+        if len(_published) >= 4:
+            _published.clear()
+        _published[key] = lottery.canonical(record)
+    return _published[key]
 
 
 def attempts(session, event_id: int, loaded: dict[int, dict] | None = None) -> list[dict]:
