@@ -187,6 +187,7 @@ def test_the_page_tells_an_applicant_their_chance(app, runner, client, session, 
     record = fetch(client, event.id)
     number = record["pool"][5]["number"]
     share = sum(number in panel for panel in record["panels"]) / 1000
+    assert 'id="lottery-link"' in client.get(f"/events/{event.id}").get_data(as_text=True)
     page = client.get(f"/events/{event.id}/draw?number={number}").get_data(as_text=True)
     assert "抽签公示" in page and "尚未公布（2026-11-24）" in page
     assert f"编号 {number} 在 {round(share * 1000)} 份候选名单中，入选机会 {share:.2%}" in page
