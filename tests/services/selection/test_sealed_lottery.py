@@ -253,3 +253,16 @@ def test_the_panel_count_leaves_nobody_off_every_panel():
     assert sealing.panels_needed(30_001, 30) == 10_000
     assert sealing.panels_needed(200_000, 30) == 10_000
     assert sealing.panels_needed(10**9, 1) == 100_000  # five digits of 排列5 at most
+
+
+def test_a_seeded_draw_made_before_the_seal_cannot_be_confirmed_in_its_place(app, runner, client, session, event):
+    assert runner.invoke(args=["selection", "run", str(event.id), "--seed", "4242"]).exit_code == 0
+    assert runner.invoke(args=["selection", "seal", str(event.id)]).exit_code == 0
+    refused = runner.invoke(args=["selection", "confirm", str(event.id)])
+    assert refused.exit_code != 0 and "--beacon" in refused.output
+    assert runner.invoke(args=["selection", "run", str(event.id), "--beacon", "300"]).exit_code == 0
+    assert runner.invoke(args=["selection", "confirm", str(event.id)]).exit_code == 0
+    session.expire_all()
+    chosen = {a.number for a in session.scalars(select(Application).where(
+        Application.event_id == event.id, Application.status == ApplicationStatus.SELECTED))}
+    assert chosen == set(fetch(client, event.id)["panels"][300])
