@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +30,8 @@ pytestmark = pytest.mark.postgres  # also run on PostgreSQL with TEST_DATABASE=p
 
 ROOT = Path(__file__).resolve().parents[3]
 VERIFIER = ROOT / "scripts" / "verify_draw.py"
+# The machine's own python3 (not the project's virtualenv): the verifier needs nothing else.
+PYTHON3 = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
 SEATS = 10
 
@@ -62,7 +66,7 @@ def verify(record: dict, tmp_path: Path, name: str) -> subprocess.CompletedProce
     """The verifier as its own process, with nothing but python3 and the file (no project on the path)."""
     path = tmp_path / name
     path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    return subprocess.run(["python3", "-I", str(VERIFIER), str(path)], capture_output=True, text=True,
+    return subprocess.run([PYTHON3, "-I", str(VERIFIER), str(path)], capture_output=True, text=True,
                           cwd=tmp_path, timeout=60, env={"PATH": "/usr/bin:/bin"})
 
 
