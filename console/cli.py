@@ -1,4 +1,4 @@
-"""``flask selection run EVENT_ID [--seed N]``, ``verify EVENT_ID --seed N``, ``confirm EVENT_ID`` and ``preview``.
+"""``flask selection seal EVENT_ID``, ``run EVENT_ID [--seed N | --beacon VALUE]``, ``verify``, ``confirm``, ``preview``.
 
 Registered by ``bot/commands.py`` as ``console.cli:selection_cli``. All call
 :mod:`services.selection`; the words shown here are the operator's view of a run.
@@ -36,9 +36,11 @@ def _parse_quotas(pairs: tuple[str, ...], label: str) -> dict[str, list[int]]:
 @click.option("--street", "streets", multiple=True, metavar="街镇=下限-上限",
               help="街镇配额，可重复；“*=0-4”表示每个街镇最多 4 人")
 @click.option("--per-person", is_flag=True, help="不合并同类报名者，逐人运行库自带的 maximin（较慢）")
+@click.option("--beacon", default=None, metavar="开奖号码",
+              help="已封存的抽签：按公开随机数抽出第 (号码 mod 名单数) 号名单")
 def run_command(event_id: int, seed: int | None, algorithm: str, budget: float, quotas: tuple[str, ...],
-                streets: tuple[str, ...], per_person: bool) -> None:
-    """Draw the panel of EVENT_ID and print its summary."""
+                streets: tuple[str, ...], per_person: bool, beacon: str | None) -> None:
+    """Draw the panel of EVENT_ID and print its summary (``--beacon``: from its sealed lottery)."""
     from models import Event, db
     from services import selection
     from services.calendar import clock
@@ -46,11 +48,12 @@ def run_command(event_id: int, seed: int | None, algorithm: str, budget: float, 
     event = db.session.get(Event, event_id)
     if event is None:
         raise click.ClickException(f"没有编号为 {event_id} 的活动")
-    seats = selection.seats_to_draw(db.session, event)
-    table = selection.default_quotas(seats)
-    table["category"].update(_parse_quotas(quotas, "--quota"))
-    if streets:
-        table["street"] = _parse_quotas(streets, "--street")
+    if beacon is not None:
+        if seed is not None or quotas or streets:
+            raise click.UsageError("--beacon 按封存时公示的名单抽签，不能与 --seed、--quota、--street 同用")
+        _draw_with_beacon(event, beacon)
+        return
+    table = _quota_table(selection.seats_to_draw(db.session, event), quotas, streets)
     shown = {"message": ""}
 
     def progress(fraction: float, message: str) -> None:
@@ -68,6 +71,79 @@ def run_command(event_id: int, seed: int | None, algorithm: str, budget: float, 
     click.echo("\n".join(summary_lines(run, event)))
     if run.status.value == "failed":
         raise SystemExit(1)
+
+
+def _quota_table(seats: int, quotas: tuple[str, ...], streets: tuple[str, ...]) -> dict:
+    from services import selection
+
+    table = selection.default_quotas(seats)
+    table["category"].update(_parse_quotas(quotas, "--quota"))
+    if streets:
+        table["street"] = _parse_quotas(streets, "--street")
+    return table
+
+
+def _draw_with_beacon(event, beacon: str) -> None:
+    from models import db
+    from services import selection
+    from services.calendar import clock
+
+    try:
+        run = selection.draw_with_beacon(db.session, event.id, beacon, clock.now())
+    except selection.SelectionError as error:
+        db.session.rollback()
+        raise click.ClickException(_error_text(error)) from None
+    db.session.commit()
+    sealed = run.result["sealed"]
+    click.echo(f"公开随机数：{sealed['beacon']}，抽出第 {sealed['index']} 号名单（封存指纹 {sealed['digest']}）")
+    click.echo("\n".join(summary_lines(run, event)))
+
+
+@selection_cli.command("seal")
+@click.argument("event_id", type=int)
+@click.option("--reason", default="", help="重新封存的理由（公开显示在抽签记录的 attempts 中）")
+@click.option("--quota", "quotas", multiple=True, metavar="类别=下限-上限", help="覆盖默认类别配额，可重复")
+@click.option("--street", "streets", multiple=True, metavar="街镇=下限-上限",
+              help="街镇配额，可重复；“*=0-4”表示每个街镇最多 4 人")
+@click.option("--beacon-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="哪一天的公开随机数决定名单（默认：公布的遴选日，已过则为次日）")
+@click.option("--beacon-source", default=None, help="公开随机数的来源说明（默认：福彩3D 当晚开奖号码）")
+@click.option("--panels", type=int, default=None, help="候选名单数（10 的整数次幂，至少 1000；默认按报名人数自动选取）")
+def seal_command(event_id: int, reason: str, quotas: tuple[str, ...], streets: tuple[str, ...],
+                 beacon_date, beacon_source: str | None, panels: int | None) -> None:
+    """Freeze the pool of EVENT_ID and publish its lottery: every panel, the digest, the public number to come."""
+    from flask import current_app
+
+    from models import Event, db
+    from services import selection
+    from services.calendar import clock
+    from services.selection import texts
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise click.ClickException(f"没有编号为 {event_id} 的活动")
+    table = _quota_table(selection.seats_to_draw(db.session, event), quotas, streets)
+    try:
+        row = selection.seal_lottery(db.session, event_id, clock.now(), quotas=table, reason=reason,
+                                     beacon_day=beacon_date.date() if beacon_date else None,
+                                     beacon_source=beacon_source, panel_count=panels)
+    except selection.SelectionError as error:
+        db.session.rollback()
+        raise click.ClickException(_error_text(error)) from None
+    db.session.commit()
+    record = selection.lottery_record(db.session, event_id)
+    fairness = record["fairness"]
+    base = current_app.extensions["settings"].PUBLIC_BASE_URL.rstrip("/")
+    click.echo(f"已封存活动“{event.title}”（编号 {event.id}）的抽签：{len(record['pool'])} 人参加，"
+               f"{row.panel_count} 份等可能的候选名单，每份 {len(record['panels'][0])} 人。")
+    click.echo(f"封存指纹（SHA-256）：{row.digest}")
+    click.echo(f"决定名单的公开随机数：{row.beacon['description']}；{row.beacon['rule']}")
+    click.echo(f"最低入选概率：最优分布 {texts.percent(fairness['maximin_lowest'])}，"
+               f"本抽签 {texts.percent(fairness['lottery_lowest'])}；"
+               f"每人与最优分布之差最多 {fairness['max_deviation']:.6f}（保证不超过 1/{row.panel_count}）")
+    click.echo(f"公示：{base}/events/{event.id}/draw    记录：{base}/events/{event.id}/draw.json")
+    if reason:
+        click.echo(f"重新封存理由（已公开）：{row.reason}")
 
 
 POOL_ENTRY = re.compile(r"^\s*(?P<value>[^=]+?)\s*=\s*(?P<count>\d+)\s*$")
@@ -157,6 +233,8 @@ def summary_lines(run, event) -> list[str]:
     lines = [f"活动：{event.title}（编号 {event.id}）", f"运行编号：{run.id}    状态：{texts.STATUS_LABELS[run.status.value]}",
              f"种子：{run.seed}", f"待抽取席位：{run.seats}（活动席位 {event.seats}）"]
     result = run.result or {}
+    if result.get("sealed"):
+        lines[2] = f"候补顺序种子：{run.seed}（由封存指纹与公开随机数 {result['sealed']['beacon']} 导出）"
     if run.status.value == "failed":
         return [*lines, "无法完成遴选：", *(f"  - {p}" for p in result.get("problems", [run.message]))]
     used = texts.ALGORITHM_LABELS.get(run.algorithm_used, run.algorithm_used)

@@ -41,7 +41,8 @@ def _render(ctx: ChatContext, ids: list[int]) -> list[str]:
             continue
         event = application.event
         items.append(texts.APPLICATION_ITEM.format(when=wording.when(event.starts_at), title=event.title,
-                                                   status=status_text(ctx, application)))
+                                                   status=status_text(ctx, application))
+                     + (texts.APPLICATION_NUMBER_LINE.format(number=application.number) if application.number else ""))
     return items
 
 
@@ -69,7 +70,7 @@ def _blocks(ctx: ChatContext, application_id: int) -> list[str]:
         title=event.title, when=wording.when(event.starts_at), place=announcement.place_of(event),
         status=status_text(ctx, application), name=mask_name(application.name) or "—",
         mobile=mask_mobile(application.mobile) or "—", category=application.category, street=application.street or "—",
-    )]
+    ) + (texts.APPLICATION_NUMBER_LINE.format(number=application.number) if application.number else "")]
     if application.status == ApplicationStatus.SELECTED:
         blocks.append(texts.CHECKIN_HINT)
     if waitlist.is_offered(application) and application.offer_expires_at > ctx.now:

@@ -234,7 +234,7 @@ def _on_confirm(ctx: ChatContext) -> Reply:
         log.exception("apply.commit_failed", extra={"event_id": data["event_id"]})
         return TextReply(texts.APPLY_NOT_SAVED)  # the dialogue stays at the summary: 确认 again retries
     ctx.state.clear()
-    return TextReply(done_text(application.event))
+    return TextReply(done_text(application.event) + texts.APPLICATION_NUMBER.format(number=application.number))
 
 
 def done_text(event) -> str:

@@ -150,6 +150,8 @@ APPLY_DONE = (
     "（活动前一个工作日）收到入选通知和签到码。\n"
     "回复【我的报名】查看或取消报名。"
 )
+APPLICATION_NUMBER = "\n报名编号：{number}（遴选公示只列编号，不列姓名，仅您本人知道哪个编号是您）"
+APPLICATION_NUMBER_LINE = "\n报名编号：{number}"
 NEXT_SELECTION_DAY = "工作人员将于 {day} 进行公开遴选（随机抽选，兼顾各类代表）。"
 NEXT_SELECTION_AFTER = "报名截止（{closes}）后将进行公开遴选（随机抽选，兼顾各类代表）。"
 APPLY_FAILED = "抱歉，报名未能提交，请稍后回复【报名】重试。"

@@ -17,10 +17,11 @@ from models.people import (
     Suggestion,
     SuggestionStatus,
     citizen_topics,
+    random_application_number,
 )
 from models.programme import Event, EventKind, EventMode, EventStatus, Topic, Unit
 from models.rating import Rating, RatingFollowUp
-from models.selection import SelectionRun, SelectionStatus
+from models.selection import SelectionRun, SelectionSeal, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
 __all__ = [
@@ -49,6 +50,8 @@ __all__ = [
     "Rating",
     "RatingFollowUp",
     "SelectionRun",
+    "SelectionSeal",
+    "random_application_number",
     "SelectionStatus",
     "StaffRole",
     "StaffUser",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,15 +53,29 @@ class ApplicationStatus(enum.StrEnum):
     CHECKED_IN = "checked_in"
 
 
+APPLICATION_NUMBER_RANGE = (10_000_000, 99_999_999)  # eight digits, no leading zero: easy to read out
+
+
+def random_application_number() -> str:
+    """A fresh pseudonymous 报名编号 (eight digits); unique per event, told only to the applicant."""
+    low, high = APPLICATION_NUMBER_RANGE
+    return str(low + secrets.randbelow(high - low + 1))
+
+
 class Application(TimestampMixin, db.Model):
-    """One citizen's application to attend one event (or a directed invitation)."""
+    """One citizen's application to attend one event (or a directed invitation).
+
+    ``number`` is the 报名编号: random, published in the draw record instead of
+    the name, so only the applicant can recognise their own entry.
+    """
 
     __tablename__ = "applications"
-    __table_args__ = (UniqueConstraint("event_id", "citizen_id"),)
+    __table_args__ = (UniqueConstraint("event_id", "citizen_id"), UniqueConstraint("event_id", "number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), default=None, index=True)
+    number: Mapped[str | None] = mapped_column(String(12), default=random_application_number)
     name: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     mobile: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     category: Mapped[str] = mapped_column(String(20))

@@ -55,3 +55,32 @@ class SelectionRun(TimestampMixin, db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
 
     event: Mapped[Event] = relationship()
+
+
+class SelectionSeal(TimestampMixin, db.Model):
+    """A sealed lottery (封存的抽签): the pool frozen and every possible panel published before the draw.
+
+    ``record`` is the canonical JSON of what the seal fixed (pool by 报名编号 with
+    category and street, quotas, seats, panels, fairness); ``digest`` is its
+    SHA-256 over pool, quotas, seats and panels. The draw fills ``beacon_value``
+    and ``run_id``; a re-seal (with a ``reason``) sets ``superseded_at`` on the
+    previous seal, which stays listed among the attempts.
+    """
+
+    __tablename__ = "selection_seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    sealed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64))
+    panel_count: Mapped[int] = mapped_column(Integer)
+    beacon: Mapped[dict] = mapped_column(JSON, default=dict)
+    record: Mapped[str] = mapped_column(Text)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    beacon_value: Mapped[str | None] = mapped_column(String(20), default=None)
+    drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("selection_runs.id"), default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
+
+    event: Mapped[Event] = relationship()

@@ -100,7 +100,7 @@ def apply_form(event_id: int):
         if _throttled():
             return _too_many()
         try:
-            applications.apply(db.session, g.openid, event.id, name=form.name.data, mobile=form.mobile.data,
+            application = applications.apply(db.session, g.openid, event.id, name=form.name.data, mobile=form.mobile.data,
                                category=form.category.data, street=form.street.data, reason=form.reason.data or "",
                                now=now)
         except tuple(FIELD_ERRORS) as error:
@@ -118,7 +118,7 @@ def apply_form(event_id: int):
         else:
             db.session.commit()
             flash(f"报名成功！“{event.title}”将于 {wording.when(events.application_window(event, now).closes_at)}"
-                  " 报名截止后公开遴选，结果会通过公众号通知您。", "success")
+                  f" 报名截止后公开遴选，结果会通过公众号通知您。报名编号：{application.number}", "success")
             return redirect(url_for("public.my_applications"))
     composed = announcement.compose(event, now, current_app.extensions["settings"].PUBLIC_BASE_URL)
     return render_template("public/my_apply_form.html", form=form, event=event, a=composed,

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, render_template, request
 from models import db
 from public import bp
 from public.ics import event_calendar
+from services import selection
 from services.calendar import clock
 from services.messaging import wording
 from services.programme import announcement, events, links
@@ -32,6 +33,7 @@ def event_page(event_id: int) -> str:
     return render_template(
         "public/event.html", event=event, a=announcement.compose(event, clock.now(), _base_url()), t=announcement,
         calendar_month=f"{clock.local(event.starts_at):%Y-%m}",
+        lottery_sealed=selection.current_seal(db.session, event.id) is not None,
     )
 
 

@@ -171,6 +171,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('citizen_id', sa.Integer(), nullable=True),
+    sa.Column('number', sa.String(length=12), nullable=True),
     sa.Column('name', models.types.EncryptedText(), nullable=True),
     sa.Column('mobile', models.types.EncryptedText(), nullable=True),
     sa.Column('category', sa.String(length=20), nullable=False),
@@ -191,7 +192,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_applications_event_id_events')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_applications')),
     sa.UniqueConstraint('checkin_code', name=op.f('uq_applications_checkin_code')),
-    sa.UniqueConstraint('event_id', 'citizen_id', name=op.f('uq_applications_event_id_citizen_id'))
+    sa.UniqueConstraint('event_id', 'citizen_id', name=op.f('uq_applications_event_id_citizen_id')),
+    sa.UniqueConstraint('event_id', 'number', name=op.f('uq_applications_event_id_number'))
     )
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_applications_citizen_id'), ['citizen_id'], unique=False)
@@ -323,6 +325,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_selection_runs_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_selection_runs_status'), ['status'], unique=False)
 
+    op.create_table('selection_seals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('sealed_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('panel_count', sa.Integer(), nullable=False),
+    sa.Column('beacon', sa.JSON(), nullable=False),
+    sa.Column('record', sa.Text(), nullable=False),
+    sa.Column('superseded_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('beacon_value', sa.String(length=20), nullable=True),
+    sa.Column('drawn_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff_users.id'], name=op.f('fk_selection_seals_created_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_selection_seals_event_id_events')),
+    sa.ForeignKeyConstraint(['run_id'], ['selection_runs.id'], name=op.f('fk_selection_seals_run_id_selection_runs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_seals'))
+    )
+    with op.batch_alter_table('selection_seals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_selection_seals_event_id'), ['event_id'], unique=False)
+
     op.create_table('suggestions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tracking_no', sa.String(length=24), nullable=False),
@@ -419,6 +445,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_suggestions_citizen_id'))
 
     op.drop_table('suggestions')
+    with op.batch_alter_table('selection_seals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_selection_seals_event_id'))
+
+    op.drop_table('selection_seals')
     with op.batch_alter_table('selection_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_selection_runs_status'))
         batch_op.drop_index(batch_op.f('ix_selection_runs_event_id'))

@@ -4,12 +4,14 @@ Callers use this facade; ``runs`` holds runs and quotas, ``engine`` the pure dra
 (on ``sortition-algorithms``), ``type_maximin`` the maximin over applicant types,
 ``process`` the child process with its time budget, ``background`` the console's
 draws, ``confirm`` verification and confirmation, ``preview`` what quotas mean for an
-expected pool, ``record`` the public record of a confirmed draw, ``texts`` the wording.
+expected pool, ``record`` the public record of a confirmed draw, ``lottery`` the rounding of
+maximin into m equally likely panels, ``sealing`` the seal, the draw by a public
+number and the public record of a sealed lottery, ``texts`` the wording.
 """
 
 from __future__ import annotations
 
-from services.selection import engine, texts
+from services.selection import engine, lottery, texts
 from services.selection.background import start_draw_in_background
 from services.selection.background import wait as wait_for_background
 from services.selection.confirm import closes_applications_early, confirm, verify
@@ -25,6 +27,7 @@ from services.selection.runs import (
     DrawInProgress,
     EventNotFound,
     InvalidRequest,
+    LotterySealed,
     RunNotReady,
     SelectionError,
     check_feasibility,
@@ -40,8 +43,22 @@ from services.selection.runs import (
     run_draw,
     seats_to_draw,
 )
+from services.selection.sealing import (
+    AlreadyDrawn,
+    AlreadySealed,
+    InvalidBeacon,
+    NotSealed,
+    current_seal,
+    due_for_seal,
+)
+from services.selection.sealing import draw as draw_with_beacon
+from services.selection.sealing import public_record as lottery_record
+from services.selection.sealing import public_record_text as lottery_record_text
+from services.selection.sealing import seal as seal_lottery
 
 __all__ = [
+    "AlreadyDrawn", "AlreadySealed", "InvalidBeacon", "LotterySealed", "NotSealed", "current_seal",
+    "draw_with_beacon", "due_for_seal", "lottery", "lottery_record", "lottery_record_text", "seal_lottery",
     "ACTIVE_RUN", "BASE_QUOTAS", "BASE_SEATS", "DEFAULT_TIME_BUDGET", "PURPOSES", "AlreadyConfirmed",
     "DrawInProgress", "DrawRecord", "EventNotFound", "InvalidRequest", "Preview", "PreviewImpossible", "RunNotReady", "SelectionError", "check_feasibility",
     "closes_applications_early",

@@ -15,10 +15,10 @@ from services.messaging import outbox, wording
 from services.participation.checkin_codes import assign_checkin_code
 from services.programme import events, links
 from services.selection import process as selection_process
-from services.selection import texts
+from services.selection import sealing, texts
 from services.selection.engine import EngineError
 from services.selection.record import record_url
-from services.selection.runs import PURPOSES, AlreadyConfirmed, RunNotReady
+from services.selection.runs import PURPOSES, AlreadyConfirmed, LotterySealed, RunNotReady
 
 VERIFY_BUDGET = None  # a verification runs the stored algorithm to the end, however long
 
@@ -37,6 +37,9 @@ def verify(session, event_id: int, seed: int) -> tuple[bool, list[str]]:
     if int(seed) != run.seed:
         differences.append(texts.SEED_DIFFERS.format(stored=run.seed, given=seed))
     stored = run.result
+    if stored.get("sealed"):
+        differences += sealing.verify_run(session, run)
+        return not differences, differences
     quotas = {k: v for k, v in run.quotas.items() if k in ("category", "street")}
     # A draw where everyone was selected ran no algorithm: re-run the one requested (it selects everyone too).
     algorithm = run.algorithm_requested if run.algorithm_used == "everyone" else run.algorithm_used
@@ -120,6 +123,12 @@ def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None 
     if session.scalar(select(SelectionRun.id).where(SelectionRun.event_id == run.event_id,
                                                     SelectionRun.status == SelectionStatus.CONFIRMED)):
         raise AlreadyConfirmed(run.event_id)
+    sealed = sealing.current_seal(session, run.event_id)
+    if sealed is not None and (run.result or {}).get("sealed", {}).get("seal_id") != sealed.id:
+        # A seeded draw (or one from a superseded seal) cannot stand in for the published lottery.
+        if sealed.run_id is None:
+            raise LotterySealed(texts.LOTTERY_SEALED.format(event_id=run.event_id))
+        raise LotterySealed(texts.CONFIRM_SEALED_RUN.format(event_id=run.event_id))
     event = session.get(Event, run.event_id)
     cut_short = closes_applications_early(session, event.id, now)
     ids = [row[0] for row in run.result["pool"]]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from models import Application, ApplicationStatus, Event, SelectionRun, SelectionStatus
+from models import Application, ApplicationStatus, Event, SelectionRun, SelectionSeal, SelectionStatus
 from services.admin import audit
 from services.participation.applications import CATEGORIES
 from services.selection import process as selection_process
@@ -72,6 +72,10 @@ class AlreadyConfirmed(SelectionError):
 
 class RunNotReady(SelectionError):
     """Only a finished (done) run can be confirmed."""
+
+
+class LotterySealed(SelectionError):
+    """The event's lottery is sealed: only the public number may draw it (the message is Chinese)."""
 
 
 # -- quotas and seats ---------------------------------------------------------------------------
@@ -204,6 +208,9 @@ def create_run(session, event_id: int, now: dt.datetime, *, seed: int | None = N
     if seed is not None and not 0 < int(seed) < 2**31:
         raise InvalidRequest("种子应为 1 至 2147483647 之间的整数")
     _refuse_concurrent(session, event_id, now)
+    if session.scalar(select(SelectionSeal.id).where(SelectionSeal.event_id == event_id,
+                                                     SelectionSeal.superseded_at.is_(None))):
+        raise LotterySealed(texts.LOTTERY_SEALED.format(event_id=event_id))
     seats = seats_to_draw(session, event)
     table = normalise_quotas(quotas, seats)
     run = SelectionRun(

@@ -6,7 +6,8 @@ Kept apart from the logic so that the words can be reviewed (and changed) in one
 from __future__ import annotations
 
 FEATURE_LABELS = {"category": "类别", "street": "街镇"}
-ALGORITHM_LABELS = {"everyone": "全体入选（报名人数不超过席位，未抽签）", "maximin": "最大最小公平算法（maximin）", "nash": "纳什公平算法（nash）", "legacy": "传统分层抽签（legacy）"}
+ALGORITHM_LABELS = {"everyone": "全体入选（报名人数不超过席位，未抽签）", "maximin": "最大最小公平算法（maximin）", "nash": "纳什公平算法（nash）", "legacy": "传统分层抽签（legacy）",
+                    "sealed": "封存抽签（最大最小公平分布取整为等概率名单，由公开随机数选定）"}
 STATUS_LABELS = {"queued": "排队中", "running": "抽取中", "done": "已完成", "failed": "失败", "confirmed": "已确认"}
 
 # -- problems found before the solver runs (check_feasibility) ------------------------------
@@ -75,6 +76,29 @@ WAITLIST_DIFFERS = "候补顺序不同"
 POOL_CHANGED = "报名 {id} 的{feature}已变化：抽签时为“{old}”，现为“{new}”"
 POOL_MISSING = "报名 {id} 已不在数据库中"
 
+# -- the sealed lottery (封存抽签) --------------------------------------------------------------
+PANEL_COUNT_INVALID = "候选名单数量应为 1000、10000、100000 等 10 的整数次幂（至少 1000），以便公开随机数的末几位均匀选出名单"
+STAGE_ROUND = "正在把最优分布取整为 {panels} 份等可能的候选名单"
+ROUNDING_FAILED = "取整为等可能候选名单时出错，请联系技术人员"
+CONFIRM_SEALED_RUN = "该活动的抽签已封存，只能确认按公开随机数抽出的名单（不能确认其他遴选结果）"
+LOTTERY_NOT_YET = "本场活动的抽签尚未封存。报名截止后，此处将公示全部候选名单及决定名单的公开随机数。"
+SEAL_WHILE_OPEN = "报名尚未截止（{closes} 截止），截止后才能封存报名名单"
+SEAL_NO_APPLICANTS = "该活动还没有可参加抽签的报名，不能封存"
+ALREADY_SEALED = "该活动的抽签已于 {at} 封存（指纹 {digest}）；如确需重新封存，请用 --reason 说明理由（理由将公开显示）"
+SEAL_AFTER_DRAW = "该活动已按公开随机数 {value} 抽签；如确需重新封存，请用 --reason 说明理由（理由将公开显示）"
+NOT_SEALED = "该活动的抽签尚未封存，请先运行 flask selection seal {event_id}"
+ALREADY_DRAWN = "该活动已按公开随机数 {value} 抽出第 {index} 号名单，不能用另一个随机数（{given}）再抽；如确需重抽，须先说明理由重新封存"
+BEACON_INVALID = "公开随机数应为非负整数（例如福彩3D开奖号码 058），收到“{value}”"
+BEACON_DATE_PAST = "公开随机数的日期（{date}）早于今天，封存必须在随机数公布之前"
+LOTTERY_SEALED = ("该活动的抽签已封存并公示了全部候选名单，只能按公开随机数抽签："
+                  "flask selection run {event_id} --beacon 开奖号码")
+BEACON_3D = ("福彩3D", "中国福利彩票“3D”游戏 {date} 当晚开奖号码（三位数 000–999，按开奖顺序连读）")
+BEACON_P5 = ("体彩排列5", "中国体育彩票“排列5”游戏 {date} 当晚开奖号码（五位数 00000–99999，按开奖顺序连读）{tail}")
+BEACON_TAIL = "的后 {digits} 位"
+BEACON_RULE = "第 (开奖号码 mod {panels}) 号名单即为入选名单（名单从 0 编号）"
+SEAL_CHANGED = "封存记录与其指纹不符（封存后被改动）"
+SEALED_PANEL_DIFFERS = "入选名单与封存的第 {index} 号名单不一致"
+
 # -- notices (outbox payloads) ----------------------------------------------------------------
 NOTICE_SELECTED = (
     "恭喜您入选“{title}”！\n"
@@ -99,6 +123,15 @@ NOTICE_NOT_SELECTED = (
 RESULT_SELECTED = "已入选"
 RESULT_WAITLISTED = "候补"  # template "phrase" fields hold at most 5 characters; the rank is in the text
 RESULT_NOT_SELECTED = "未入选"
+
+
+def default_beacon(day: str, panel_count: int) -> tuple[str, str]:
+    """(source, description) of the public number for ``panel_count`` panels: 福彩3D for 1,000, else 排列5's last digits."""
+    digits = len(str(panel_count)) - 1
+    if digits <= 3:
+        return BEACON_3D[0], BEACON_3D[1].format(date=day)
+    tail = BEACON_TAIL.format(digits=digits) if digits < 5 else ""
+    return BEACON_P5[0], BEACON_P5[1].format(date=day, tail=tail)
 
 
 def percent(probability: float | None, decimals: int = 2) -> str:
