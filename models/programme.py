@@ -82,7 +82,6 @@ class Event(TimestampMixin, db.Model):
     selection_planned_on: Mapped[dt.date | None] = mapped_column(default=None)
     announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     publish_override_reason: Mapped[str] = mapped_column(Text, default="")
-    selection_seed: Mapped[int | None] = mapped_column(default=None)
     selection_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     materials_url: Mapped[str] = mapped_column(String(500), default="")
     video_url: Mapped[str] = mapped_column(String(500), default="")

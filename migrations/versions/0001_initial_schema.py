@@ -131,7 +131,6 @@ def upgrade():
     sa.Column('selection_planned_on', sa.Date(), nullable=True),
     sa.Column('announced_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('publish_override_reason', sa.Text(), nullable=False),
-    sa.Column('selection_seed', sa.Integer(), nullable=True),
     sa.Column('selection_notified_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('materials_url', sa.String(length=500), nullable=False),
     sa.Column('video_url', sa.String(length=500), nullable=False),

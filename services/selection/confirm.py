@@ -158,7 +158,7 @@ def confirm(session, run_id: int, staff, now: dt.datetime, base_url: str | None 
                "skipped": len(ids) - len(open_apps)}
     run.status, run.confirmed_at, run.updated_at = SelectionStatus.CONFIRMED, now, now
     run.confirmed_by_id = getattr(staff, "id", None)
-    event.selection_seed, event.selection_notified_at, event.updated_at = run.seed, now, now
+    event.selection_notified_at, event.updated_at = now, now
     audit.record(session, now, "selection.confirm", actor=staff, obj=run,
                  after={"event_id": event.id, "seed": run.seed, "algorithm": run.algorithm_used, **outcome,
                         "closed_applications_early": cut_short.isoformat() if cut_short else None,

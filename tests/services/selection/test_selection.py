@@ -252,7 +252,7 @@ def test_confirm_sets_statuses_codes_ranks_notices_and_audit(session, event):
         assert all(len(v) <= 20 and "\n" not in v for v in message.payload["data"].values())
     selected_text = next(m for m in messages if m.purpose == "selection_selected").payload["text"]
     assert "签到码" in selected_text
-    assert event.selection_seed == 1234 and run.status == SelectionStatus.CONFIRMED and run.confirmed_at == later
+    assert run.seed == 1234 and run.status == SelectionStatus.CONFIRMED and run.confirmed_at == later
     assert session.scalar(select(AuditLog).where(AuditLog.action == "selection.confirm")).after["selected"] == 30
     with pytest.raises(selection.AlreadyConfirmed):
         selection.confirm(session, run.id, None, later)
@@ -337,7 +337,9 @@ def test_cli_confirm_applies_the_latest_draw_and_refuses_twice_or_before_a_done_
     assert "种子 31337" in done.output and "入选 30 人、候补 10 人、未入选 0 人" in done.output
     session.expire_all()
     assert Counter(a.status for a in applications) == {ApplicationStatus.SELECTED: 30, ApplicationStatus.WAITLISTED: 10}
-    assert session.get(Event, event_id).selection_seed == 31337
+    confirmed = session.scalars(select(SelectionRun).where(SelectionRun.event_id == event_id,
+                                                        SelectionRun.status == SelectionStatus.CONFIRMED)).one()
+    assert confirmed.seed == 31337
     assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.subject == f"event:{event_id}")).all()) == 40
     again = runner.invoke(args=["selection", "confirm", str(event_id)])
     assert again.exit_code == 1 and "遴选结果已确认" in again.output
