@@ -26,40 +26,15 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from services.selection import texts
+from services.selection.library import library_features, library_people
+from services.selection.pool import Emit, EngineError, Features, Type
 
 ALGORITHMS = ("maximin", "nash", "legacy")
 FEATURES = ("category", "street")
 DEFAULT_STREET = "*"
 LEGACY_ATTEMPTS = 100
-
-Emit = Callable[[float, str], None]
-Features = dict[str, dict[str, tuple[int, int]]]
-
-
-class EngineError(Exception):
-    """The draw cannot be made; ``messages`` say why, in Chinese."""
-
-    def __init__(self, messages: list[str], kind: str = "infeasible") -> None:
-        self.messages = messages
-        self.kind = kind
-        super().__init__("；".join(messages))
-
-
-@dataclass(frozen=True)
-class Type:
-    """Applicants sharing one value per feature; ``members`` are application ids in order."""
-
-    key: tuple[str, ...]
-    members: tuple[int, ...]
-
-    @property
-    def size(self) -> int:
-        return len(self.members)
-
 
 # -- quotas → features ----------------------------------------------------------------------
 
@@ -164,31 +139,6 @@ def group_types(pool: list, features: Features) -> list[Type]:
     for row in sorted(pool, key=lambda r: r[0]):
         groups.setdefault(tuple(row[c] for c in columns), []).append(row[0])
     return [Type(key, tuple(groups[key])) for key in sorted(groups)]
-
-
-# -- the library's pieces -----------------------------------------------------------------------
-
-def library_features(features: Features):
-    """The library's FeatureCollection for our features."""
-    from requests.structures import CaseInsensitiveDict
-    from sortition_algorithms.features import FeatureValueMinMax, set_default_max_flex
-
-    collection = CaseInsensitiveDict()
-    for name, values in features.items():
-        collection[name] = CaseInsensitiveDict(
-            {value: FeatureValueMinMax(min=lo, max=hi) for value, (lo, hi) in values.items()})
-    set_default_max_flex(collection)
-    return collection
-
-
-def library_people(rows: list[tuple[str, dict]], collection):
-    """The library's People from (key, {feature: value}) rows, in the given order."""
-    from sortition_algorithms.people import People
-
-    people = People([])
-    for number, (key, data) in enumerate(rows, start=1):
-        people.add(key, data, collection, number)
-    return people
 
 
 def _person_data(types: list[Type], features: Features) -> list[tuple[int, dict]]:

@@ -170,7 +170,7 @@ def _solve(bounds: list[tuple[int, int]], groups: list[tuple[list[int], int, int
            weights: list[float], integer: bool) -> list[float] | None:
     from sortition_algorithms.committee_generation.solver import SolverSense, SolverStatus, solver_sum
 
-    from services.selection.type_maximin import create_solver
+    from services.selection.library import create_solver
 
     solver = create_solver()
     add = solver.add_integer_var if integer else solver.add_continuous_var

@@ -14,12 +14,12 @@ library's own relaxation ILP and the final lottery through its pipage rounding.
 from __future__ import annotations
 
 import copy
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 from services.selection import texts
-from services.selection.engine import Emit, EngineError, Features, Type, library_features, library_people
+from services.selection.library import create_solver, library_features, library_people, relax_quotas
+from services.selection.pool import Emit, EngineError, Features, Type
 
 BACKEND = "highspy"
 # Column generation stops when no panel beats the master's bound by more than this share of it.
@@ -33,20 +33,6 @@ def _solver_api():
     from sortition_algorithms.committee_generation.solver import SolverSense, SolverStatus, solver_sum
 
     return SolverSense, SolverStatus, solver_sum
-
-
-@functools.cache
-def _single_pass_class() -> type:
-    import highspy
-    from sortition_algorithms.committee_generation.solver import HighsSolver, SolverSense
-
-    class SinglePassHighs(HighsSolver):
-        def set_objective(self, expr: Any, sense: SolverSense) -> None:
-            self._objective_sense = sense
-            maximize = sense == SolverSense.MAXIMIZE
-            self._h.setObjective(expr, highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
-
-    return SinglePassHighs
 
 
 def send_banner_to_stderr() -> None:
@@ -70,19 +56,6 @@ def send_banner_to_stderr() -> None:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-
-
-def create_solver():
-    """The library's HiGHS solver, except that setting an objective does not also solve.
-
-    ``HighsSolver.set_objective`` calls highspy's ``maximize``/``minimize``, which
-    solve the model, and ``optimize`` then solves it again: every solve ran
-    twice (measured: 40 ms of a 110 ms round on 1,000 applicants).
-    """
-    solver = _single_pass_class()()
-    # Simplex ends on a vertex: with our quota matrices (one or two features) vertices are integral.
-    solver._h.setOptionValue("solver", "simplex")
-    return solver
 
 
 @dataclass(frozen=True)
@@ -163,7 +136,6 @@ def ensure_feasible(types: list[Type], features: Features, seats: int) -> tuple[
     type, which admits exactly the same panels (by counts) as the full pool.
     """
     from sortition_algorithms import errors
-    from sortition_algorithms.committee_generation.common import _relax_infeasible_quotas
 
     if PanelFinder(types, features, seats).feasible():
         return features, []
@@ -171,8 +143,7 @@ def ensure_feasible(types: list[Type], features: Features, seats: int) -> tuple[
                 for t in types for member in t.members[:seats]]
     collection = library_features(features)
     try:
-        relaxed, _lines = _relax_infeasible_quotas(
-            collection, library_people(stand_in, collection), seats, [], solver_backend=BACKEND)
+        relaxed, _lines = relax_quotas(collection, library_people(stand_in, collection), seats, BACKEND)
     except (errors.SelectionError, errors.InfeasibleQuotasCantRelaxError) as error:
         raise EngineError([texts.INFEASIBLE_AFTER_RELAX]) from error
     new = copy.deepcopy(features)
