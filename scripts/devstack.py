@@ -77,6 +77,9 @@ class Stack:
             EMU_APPID=APPID, PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
+        if env.get("CLOCK_NOW") and not env.get("EMU_CLOCK_NOW"):
+            # A trial on a moved clock: the emulator's phone and quotas start at the service's moment too.
+            env["EMU_CLOCK_NOW"] = env["CLOCK_NOW"]
         return env
 
     def start(self) -> Stack:
