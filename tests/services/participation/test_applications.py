@@ -168,8 +168,9 @@ def test_a_selected_citizen_who_cancels_frees_the_seat_for_the_first_waiting(ses
     assert waitlist.waitlist_position(session, waiting[1]) == 1
     message = session.scalars(select(OutboxMessage)).one()
     assert (message.recipient, message.purpose, message.subject) == ("o_wait0", "waitlist_offer", f"application:{waiting[0].id}")
-    assert "确认参加" in message.payload["text"] and message.payload["template"] == "selection"
-    assert all(len(value) <= 20 for value in message.payload["data"].values())
+    assert "确认参加" in message.payload["text"] and message.payload["template"] == "offer"
+    assert message.payload["data"]["result"] == "待确认" and message.payload["data"]["place"]
+    assert message.payload["url"].endswith("/my/applications")
 
 
 def test_accepting_an_offer_selects_with_a_checkin_code(session):
