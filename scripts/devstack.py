@@ -144,6 +144,11 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         if self.redis_server is not None:
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            # The server closes the connection as it stops: no retries with backoff (seconds of idling).
+            self.redis_server.set_retry(Retry(NoBackoff(), 0))
             self.redis_server.shutdown()
 
 
