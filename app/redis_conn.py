@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 _lock = threading.Lock()
 _embedded: dict[str, redis.Redis] = {}
@@ -65,6 +67,9 @@ def _stop_if_last(client: redis.Redis, db_file: Path) -> None:
             client.connection_pool.disconnect()
             client.client_setname(LEAVING)
             if all(entry.get("name") == LEAVING for entry in client.client_list()):
+                # The server closes the connection as it stops; redis-py's default policy would take that for an
+                # outage and retry three times with backoff (seconds of idling at every command's exit).
+                client.set_retry(Retry(NoBackoff(), 0))
                 client.shutdown()
     except (redis.RedisError, OSError):
         pass

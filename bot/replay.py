@@ -2,8 +2,9 @@
 
 The URL ``signature`` covers only the token, the timestamp and the nonce, never
 the body, so a signed triple copied from a log could carry any body. Two checks
-close that: the timestamp must lie within the window around the service clock,
-and a (timestamp, nonce) is accepted for one body only within that window. The
+close that: the timestamp must lie within the window around the real time
+(``clock.wall_time()``: WeChat signs with it, whatever ``CLOCK_NOW`` does to the
+business clock), and a (timestamp, nonce) is accepted for one body only within that window. The
 record holds a hash of the (decrypted) body, so WeChat's retry of the same
 message with the same triple flows on to dedup, while a different body under a
 used triple is refused. Redis ``SET NX`` with the window as lifetime holds the

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     WECHAT_OAUTH_BASE: str = "http://127.0.0.1:8081"
     CITIZEN_SESSION_MINUTES: int = Field(default=120, ge=5)
     WECHAT_HTTP_TIMEOUT: float = Field(default=5.0, gt=0)
-    WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
+    WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,offer=tmpl_offer,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
 
     # The instance folder (SQLite file, embedded Redis); empty: instance/ in the checkout.
     INSTANCE_PATH: str = ""
@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     WECHAT_TEMPLATE_FIELDS: str = ""
     # Subscribe-notification (订阅通知) template ids, same format as WECHAT_TEMPLATE_IDS; empty disables it.
     WECHAT_SUBSCRIBE_TEMPLATE_IDS: str = (
-        "selection=tmpl_selection,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
+        "selection=tmpl_selection,offer=tmpl_offer,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
     )
     # Delivery: channel order for channel "auto", workers, retries.
     DELIVERY_CHANNELS: str = "custom,template,subscribe"

@@ -44,7 +44,14 @@ DEFAULT_TEMPLATES: tuple[Template, ...] = (
     Template(
         "tmpl_selection",
         "遴选结果通知",
-        (("thing1", "活动名称"), ("time2", "活动时间"), ("thing3", "活动地点"), ("phrase4", "遴选结果")),
+        (("thing1", "活动名称"), ("time2", "活动时间"), ("thing3", "活动地点"), ("phrase4", "遴选结果"),
+         ("thing5", "温馨提示")),
+    ),
+    Template(
+        "tmpl_offer",
+        "候补递补通知",
+        (("thing1", "活动名称"), ("thing2", "活动地点"), ("time3", "活动时间"), ("time4", "确认截止"),
+         ("phrase5", "当前状态")),
     ),
     Template(
         "tmpl_reminder",

@@ -8,6 +8,7 @@ prefix (``{"token_ttl": 60}`` overrides ``EMU_TOKEN_TTL``).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field, fields
@@ -46,11 +47,19 @@ class EmulatorConfig:
     mass_dedup_seconds: int = 86400
     template_dedup_seconds: int = 600
     templates: list[dict[str, Any]] = field(default_factory=list)
+    # Where the emulator's clock starts (ISO datetime, naive = Asia/Shanghai; empty: the real time), for a
+    # trial whose service runs on CLOCK_NOW: quotas, windows and CreateTime follow it, signatures do not.
+    clock_now: str = ""
 
     def __post_init__(self) -> None:
         """Fail at start-up, not at the first post, on an EncodingAESKey of the wrong shape."""
         if self.webhook_aes_key and len(self.webhook_aes_key) != 43:
             raise ValueError("EMU_WEBHOOK_AES_KEY（EncodingAESKey）必须是 43 个字符，留空则为明文模式")
+        if self.clock_now:
+            try:
+                dt.datetime.fromisoformat(self.clock_now)
+            except ValueError:
+                raise ValueError("EMU_CLOCK_NOW 必须是 ISO 格式的日期时间，如 2026-10-09T09:00+08:00") from None
 
     @classmethod
     def load(cls, overrides: dict[str, Any] | None = None) -> EmulatorConfig:

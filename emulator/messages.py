@@ -3,8 +3,11 @@
 - ``/cgi-bin/message/custom/send``: only to followers (43004), inside the
   48-hour window (45015) and its allowance (45047), see :mod:`emulator.followers`.
 - ``/cgi-bin/message/template/send``: known template (40037); since 2023-05-04
-  ``first``/``remark``, colours and emoji are dropped, and each field is at
-  most 20 characters without line breaks (47003); reports delivery with a
+  ``first``/``remark``, colours and emoji are dropped, and every field of the
+  template must hold a value of its key's type (``thing`` ≤ 20 characters,
+  ``phrase`` ≤ 5 Chinese characters, ``time`` a time..., see
+  :mod:`emulator.field_rules`; never empty, no line break), else 47003
+  ``argument invalid! data.<key>.value invalid``; reports delivery with a
   ``TEMPLATESENDJOBFINISH`` event.
 - ``/cgi-bin/message/subscribe/bizsend``: like a template, plus 43101 when the
   citizen refused the notifications.
@@ -18,6 +21,7 @@ from typing import Any
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
+from emulator import field_rules
 from emulator.catalog import Template
 from emulator.errors import WeChatError, json_body, ok
 from emulator.followers import Follower
@@ -40,7 +44,6 @@ CUSTOM_TYPES = {
     "miniprogrampage",
 }
 MEDIA_TYPES = {"image", "voice", "video", "mpnews"}
-FIELD_LIMIT = 20
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 
 
@@ -90,17 +93,13 @@ def send_custom() -> ResponseReturnValue:
 
 
 def _field_value(data: dict[str, Any], key: str) -> str:
-    """The value of one template field, as text, validated like WeChat does now."""
+    """The value of one template field, as text, validated like WeChat does now (by the key's type)."""
     item = data.get(key)
     value = item.get("value") if isinstance(item, dict) else item
-    text = "" if value is None else str(value)
-    if "\n" in text or "\r" in text:
-        raise WeChatError(47003, f"argument invalid! data.{key}.value contains line break")
-    if len(text) > FIELD_LIMIT:
-        raise WeChatError(
-            47003, f"argument invalid! data.{key}.value exceeds limit of {FIELD_LIMIT} characters"
-        )
-    return EMOJI.sub("", text)
+    text = EMOJI.sub("", "" if value is None else str(value))
+    if not field_rules.accepts(key, text):
+        raise WeChatError(47003, field_rules.invalid_message(key))
+    return text
 
 
 def render_template(state: EmulatorState, body: dict[str, Any]) -> dict[str, Any]:

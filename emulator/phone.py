@@ -165,15 +165,14 @@ def _build(state: EmulatorState, body: dict[str, Any]) -> tuple[dict[str, Any], 
         return fields, WebhookSettings(**vars(state.webhook))
 
 
-def _post_copies(settings: WebhookSettings, xml: str, openid: str, copies: int, concurrent: bool,
-                 now: float) -> list[Attempt]:
-    """Post ``copies`` times, one after the other or all at once (signed at the emulator's ``now``)."""
+def _post_copies(settings: WebhookSettings, xml: str, openid: str, copies: int, concurrent: bool) -> list[Attempt]:
+    """Post ``copies`` times, one after the other or all at once (each signed with the real time)."""
     if not concurrent:
-        return [post(settings, xml, openid, now) for _ in range(copies)]
+        return [post(settings, xml, openid) for _ in range(copies)]
     attempts: list[Attempt | None] = [None] * copies
 
     def run(index: int) -> None:
-        attempts[index] = post(settings, xml, openid, now)
+        attempts[index] = post(settings, xml, openid)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(copies)]
     for thread in threads:
@@ -214,7 +213,7 @@ def phone_send() -> ResponseReturnValue:
         return {"error": exc.code, "message": str(exc)}, exc.status
     openid, xml = fields["FromUserName"], build_xml(fields)
     copies = 3 if body.get("retry") else 1
-    attempts = _post_copies(settings, xml, openid, copies, bool(body.get("concurrent")), fields["CreateTime"])
+    attempts = _post_copies(settings, xml, openid, copies, bool(body.get("concurrent")))
     replies = _what_citizen_sees(settings, attempts, openid)
     for reply in replies:
         if reply["type"] != "error":

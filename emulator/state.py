@@ -113,7 +113,7 @@ class EmulatorState:
         """Forget everything except the webhook settings (they are configuration)."""
         with self.lock:
             self.epoch = secrets.token_hex(4)
-            self.clock_offset = 0.0
+            self.clock_offset = self._start_offset()
             self.tokens: dict[str, Any] = {}
             self.token_fetches: Counter[str] = Counter()
             self.stable_force: Counter[str] = Counter()
@@ -153,8 +153,20 @@ class EmulatorState:
 
     # --- the one clock -------------------------------------------------------
 
+    def _start_offset(self) -> float:
+        """Seconds from the real time to ``EMU_CLOCK_NOW`` (0 when unset): where the clock starts."""
+        if not self.config.clock_now:
+            return 0.0
+        start = dt.datetime.fromisoformat(self.config.clock_now)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=SHANGHAI)
+        return start.timestamp() - time.time()
+
     def now(self) -> float:
-        """The emulator's time (Unix seconds), shifted by ``/_admin/clock``."""
+        """The emulator's time (Unix seconds), shifted by ``EMU_CLOCK_NOW`` and ``/_admin/clock``.
+
+        What WeChat signs (a push's ``timestamp``) is the real time instead: :func:`emulator.webhook.signed_request`.
+        """
         return time.time() + self.clock_offset
 
     def local_now(self) -> dt.datetime:

@@ -57,9 +57,13 @@ def encrypt(settings: WebhookSettings, xml: str) -> str:
     return PrpCrypto(key).encrypt(xml, settings.appid).decode("ascii")
 
 
-def signed_request(settings: WebhookSettings, xml: str, openid: str, now: float) -> tuple[dict[str, str], str]:
-    """Query parameters and body of one post, plain or encrypted, signed at the emulator's ``now``."""
-    timestamp = str(int(now))
+def signed_request(settings: WebhookSettings, xml: str, openid: str) -> tuple[dict[str, str], str]:
+    """Query parameters and body of one post, plain or encrypted, signed with the real time.
+
+    WeChat stamps its pushes with its own (real) clock: a moved emulator clock (``/_admin/clock``,
+    ``EMU_CLOCK_NOW``) moves ``CreateTime``, quotas and windows, never the signature's ``timestamp``.
+    """
+    timestamp = str(int(time.time()))
     nonce = str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
     params = {
         "signature": sign(settings.token, timestamp, nonce),
@@ -96,11 +100,11 @@ class Attempt:
         }
 
 
-def post(settings: WebhookSettings, xml: str, openid: str, now: float) -> Attempt:
+def post(settings: WebhookSettings, xml: str, openid: str) -> Attempt:
     """Post one message; a timeout or refused connection is an attempt with ``error``."""
     if not settings.url:
         return Attempt(error="未配置 webhook 地址（EMU_WEBHOOK_URL 或 POST /_admin/webhook）")
-    params, body = signed_request(settings, xml, openid, now)
+    params, body = signed_request(settings, xml, openid)
     started = time.monotonic()
     try:
         response = requests.post(
@@ -185,7 +189,7 @@ def deliver(state: EmulatorState, fields: dict[str, Any], openid: str) -> Attemp
     """Post an event now and log it (used by the background thread)."""
     with state.lock:
         settings = WebhookSettings(**vars(state.webhook))
-    attempt = post(settings, build_xml(fields), openid, state.now())
+    attempt = post(settings, build_xml(fields), openid)
     state.add_delivery(
         {"event": fields.get("Event"), "openid": openid, "fields": fields, **attempt.to_dict()}
     )

@@ -77,6 +77,9 @@ class Stack:
             EMU_APPID=APPID, PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
+        if env.get("CLOCK_NOW") and not env.get("EMU_CLOCK_NOW"):
+            # A trial on a moved clock: the emulator's phone and quotas start at the service's moment too.
+            env["EMU_CLOCK_NOW"] = env["CLOCK_NOW"]
         return env
 
     def start(self) -> Stack:
@@ -141,6 +144,11 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         if self.redis_server is not None:
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            # The server closes the connection as it stops: no retries with backoff (seconds of idling).
+            self.redis_server.set_retry(Retry(NoBackoff(), 0))
             self.redis_server.shutdown()
 
 

@@ -33,10 +33,10 @@ def message_xml(openid: str, msg_type: str, account: str = "gh_demo", create_tim
 
 
 def fresh_timestamp() -> str:
-    """Now on the service clock (tests freeze it), as WeChat's ``timestamp`` parameter."""
+    """The real time, as WeChat's ``timestamp`` parameter: WeChat signs with it whatever the service clock says."""
     from services.calendar import clock
 
-    return str(int(clock.now().timestamp()))
+    return str(int(clock.wall_time().timestamp()))
 
 
 def fresh_nonce() -> str:

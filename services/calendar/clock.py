@@ -2,7 +2,10 @@
 
 Nothing else reads the system time: services take ``now`` as an argument, edges
 call :func:`now` once per request or job. Tests move time with :func:`frozen`,
-and operators with ``flask scheduler tick --at``.
+and operators with ``flask scheduler tick --at`` or ``CLOCK_NOW`` (a trial on a
+moved clock). Business rules read :func:`now`; what others sign with the real
+time (WeChat's ``timestamp`` on every push) is checked against :func:`wall_time`,
+which neither ``frozen`` nor ``CLOCK_NOW`` moves.
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ def now() -> dt.datetime:
     override = _parse_env_override()
     if override is not None:
         return override
+    return dt.datetime.now(UTC)
+
+
+def wall_time() -> dt.datetime:
+    """The real instant (aware UTC), whatever the business clock says.
+
+    Only for checking what another party stamped with its own real clock: WeChat signs a push's
+    ``timestamp`` with the real time even while a trial runs the service ``CLOCK_NOW`` ten days ahead.
+    """
     return dt.datetime.now(UTC)
 
 
@@ -72,12 +84,3 @@ def frozen(moment: dt.datetime) -> Iterator[dt.datetime]:
     finally:
         _frozen = previous
 
-
-def system_seconds() -> float:
-    """The machine's real time as epoch seconds, for libraries that count real seconds (rate limits).
-
-    Unlike :func:`now` it is never frozen: a limit's window passes in real time.
-    """
-    import time
-
-    return time.time()

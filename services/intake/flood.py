@@ -82,7 +82,7 @@ def check_post(openid: str, kind: str, now: dt.datetime) -> None:
     except (StorageError, redis.RedisError, OSError) as exc:
         log.warning("flood.counter_unavailable", kind=kind, error=type(exc).__name__)
         return
-    wait = max(0, math.ceil(reset_at - clock.system_seconds()))
+    wait = max(0, math.ceil(reset_at - clock.wall_time().timestamp()))
     retry_at = clock.as_utc(now) + dt.timedelta(seconds=wait)
     # Shown to the minute: round up, so the citizen is never told a minute at which they are still refused.
     if retry_at.second or retry_at.microsecond:

@@ -9,7 +9,9 @@ is ``auto``:
   45047 moves on to the next channel);
 * ``template`` — a template message (``/cgi-bin/message/template/send``) with
   the template of ``payload["template"]`` (or ``DELIVERY_TEXT_FALLBACK_TEMPLATE``
-  for a text-only payload); each field at most 20 characters, no line breaks.
+  for a text-only payload); each value fitted to its field's type by
+  :mod:`services.messaging.field_rules` (``thing`` ≤ 20 characters, ``phrase``
+  ≤ 5 Chinese characters, ``time`` a time...: WeChat's 47003 otherwise).
   A ``client_msg_id`` derived from the outbox key makes WeChat ignore a repeat
   within 10 minutes;
 * ``subscribe`` — a subscribe notification (``/cgi-bin/message/subscribe/bizsend``)
@@ -21,7 +23,10 @@ A row with channel ``mass`` (or ``payload["mass"]``) is a 群发 to all follower
 
 Payload fields may name template fields directly (``thing1``) or by meaning
 (``title``, ``time``, ``place``...); ``WECHAT_TEMPLATE_FIELDS`` (JSON) maps
-meanings to field keys per template purpose, over the built-in map below.
+meanings to field keys per template purpose, over the built-in map below
+(``docs/delivery.md`` names the template each purpose takes in WeChat's console).
+A purpose without a template of its own (``offer`` on an account configured
+before it existed) uses the template of :data:`TEMPLATE_FALLBACKS`.
 """
 
 from __future__ import annotations
@@ -35,22 +40,27 @@ from dataclasses import dataclass, field
 import requests
 from wechatpy.exceptions import WeChatClientException
 
+from services.messaging import field_rules
+
 CUSTOM, TEMPLATE, SUBSCRIBE, MASS = "custom", "template", "subscribe", "mass"
 ALL_CHANNELS = (CUSTOM, TEMPLATE, SUBSCRIBE)
 WINDOW = dt.timedelta(hours=48)
-FIELD_LIMIT = 20
 TEMPLATE_KEY = re.compile(r"[a-z_]+\d+")
-EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 
 DEFAULT_FIELD_MAP: dict[str, dict[str, str]] = {
     "reminder": {"title": "thing1", "event": "thing1", "thing": "thing1", "time": "time2", "place": "thing3"},
     "selection": {"title": "thing1", "event": "thing1", "thing": "thing1", "time": "time2", "place": "thing3",
-                  "result": "phrase4", "status": "phrase4"},
+                  "result": "phrase4", "status": "phrase4", "note": "thing5"},
+    "offer": {"title": "thing1", "event": "thing1", "thing": "thing1", "place": "thing2", "time": "time3",
+              "deadline": "time4", "result": "phrase5", "status": "phrase5"},
     "reply": {"subject": "thing1", "number": "thing1", "title": "thing1", "thing": "thing1", "result": "phrase2",
               "status": "phrase2", "unit": "thing3", "time": "time4"},
     "notice": {"item": "thing1", "status": "thing1", "topic": "thing1", "title": "thing2", "event": "thing2",
                "thing": "thing2", "time": "time3"},
 }
+
+# A purpose's template when the account has none of its own: a waiting-list offer on the selection card.
+TEMPLATE_FALLBACKS = {"offer": "selection"}
 
 # What WeChat's answer means for the message.
 RETRY, NEXT, FINAL, SENT = "retry", "next", "final", "sent"
@@ -109,8 +119,12 @@ def is_mass(channel: str, payload: dict) -> bool:
 
 
 def template_purpose(payload: dict, cfg: ChannelConfig) -> str:
-    """The template the payload asks for, or the fallback for a text-only payload."""
-    return payload.get("template") or (cfg.text_fallback_template if payload.get("text") else "")
+    """The template the payload asks for (or its fallback), or the fallback for a text-only payload."""
+    purpose = payload.get("template") or (cfg.text_fallback_template if payload.get("text") else "")
+    fallback = TEMPLATE_FALLBACKS.get(purpose)
+    if fallback and purpose not in cfg.template_ids and purpose not in cfg.subscribe_ids:
+        return fallback
+    return purpose
 
 
 def plan(channel: str, payload: dict, last_interaction_at: dt.datetime | None, now: dt.datetime,
@@ -135,14 +149,8 @@ def plan(channel: str, payload: dict, last_interaction_at: dt.datetime | None, n
 # --- building --------------------------------------------------------------------------------
 
 
-def shorten(value: object, limit: int = FIELD_LIMIT) -> str:
-    """A template field value WeChat accepts: one line, no emoji, at most ``limit`` characters."""
-    text = " ".join(EMOJI.sub("", str(value)).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def template_data(purpose: str, payload: dict, cfg: ChannelConfig, now: dt.datetime) -> dict[str, dict[str, str]]:
-    """The ``data`` of a template call: meanings mapped to field keys, values shortened."""
+    """The ``data`` of a template call: meanings mapped to field keys, each value fitted to its key's type."""
     mapping = cfg.field_map.get(purpose, {})
     data = dict(payload.get("data") or {})
     if not data and payload.get("text"):
@@ -150,9 +158,9 @@ def template_data(purpose: str, payload: dict, cfg: ChannelConfig, now: dt.datet
     fields: dict[str, dict[str, str]] = {}
     for name, value in data.items():
         key = name if TEMPLATE_KEY.fullmatch(name) else mapping.get(name)
-        if key and key not in fields:
-            raw = value.get("value") if isinstance(value, dict) else value
-            fields[key] = {"value": shorten("" if raw is None else raw)}
+        raw = value.get("value") if isinstance(value, dict) else value
+        if key and key not in fields and raw not in (None, ""):
+            fields[key] = {"value": field_rules.fit(key, raw)}
     return fields
 
 

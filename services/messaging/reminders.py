@@ -228,8 +228,10 @@ def remind_staff(session, now: dt.datetime, cfg: ReminderSettings) -> Queued:
             payload = {
                 "text": texts.deadline_notice(event.title, status.rule, status.deadline),
                 "template": "notice",
-                "data": {"item": texts.SHORT_LABELS[status.rule], "title": event.title,
-                         "time": status.deadline.strftime("%Y年%m月%d日")},
+                # A card's ``time`` field holds a time: the deadline day goes into the item, the time is the notice's.
+                "data": {"item": wording.DEADLINE_ITEM.format(duty=texts.SHORT_LABELS[status.rule],
+                                                              day=wording.month_day(status.deadline)),
+                         "title": event.title, "time": wording.when_short(at)},
                 "event_id": event.id,
             }
             _enqueue_all(session, result, staff_openids(session, StaffRole.UNIT, event.unit_id),
@@ -274,7 +276,7 @@ def send_digest(session, now: dt.datetime, cfg: ReminderSettings) -> Queued:
         "text": digest_text(items, today),
         "template": "notice",
         "data": {"item": texts.DIGEST_ITEM.format(count=len(items)), "title": items[0][0].title,
-                 "time": today.strftime("%Y年%m月%d日")},
+                 "time": wording.when_short(due)},
     }
     _enqueue_all(session, result, staff_openids(session, StaffRole.COORDINATOR), DIGEST,
                  f"digest:{today.isoformat()}", payload, now, due)

@@ -3,7 +3,7 @@
 Chat replies live in ``handlers/texts.py``; this module holds what services
 themselves must word (outbox payloads are composed when a message is queued)
 and the labels that chat, public pages and pushes all show the same way.
-Services may import it; it imports nothing but the clock.
+Services may import it; it imports nothing but the clock and the field rules.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from services.calendar import clock
+from services.messaging import field_rules
 
 WEEKDAYS = "一二三四五六日"
 
@@ -27,7 +28,7 @@ APPLICATION_STATUS_LABELS = {
 SUGGESTION_STATUS_LABELS = {"received": "已收到，办理中", "replied": "已答复"}
 ADOPTION_LABELS = {"adopted": "采纳", "partly": "部分采纳", "not_adopted": "暂不采纳", "transferred": "已转办"}
 
-# Template fields: WeChat keeps at most 20 characters and no line breaks.
+# A ``thing`` template field: at most 20 characters, one line (services/messaging/field_rules.py has every type).
 TEMPLATE_FIELD_CHARS = 20
 PUSH_TEXT_BYTES = 2000
 
@@ -40,6 +41,11 @@ def weekday(day: dt.date) -> str:
 def day_label(day: dt.date) -> str:
     """10月12日 周一."""
     return f"{day.month}月{day.day}日 {weekday(day)}"
+
+
+def month_day(day: dt.date) -> str:
+    """10月12日."""
+    return f"{day.month}月{day.day}日"
 
 
 def full_date(day: dt.date) -> str:
@@ -78,11 +84,41 @@ def duration(minutes: int) -> str:
 
 
 def field(value: str) -> str:
-    """A template field value: one line, at most 20 characters."""
-    flat = " ".join(str(value).split())
-    if len(flat) <= TEMPLATE_FIELD_CHARS:
-        return flat
-    return flat[: TEMPLATE_FIELD_CHARS - 1] + "…"
+    """A ``thing`` template field value: one line, at most 20 characters, shortened by meaning.
+
+    An aside in brackets goes first, then whole clauses (:func:`field_rules.shorten`); the channel fits the
+    value again to the type of the key it lands in.
+    """
+    return field_rules.shorten(str(value), TEMPLATE_FIELD_CHARS)
+
+
+def card_place(mode: str, place: str | None) -> str:
+    """The place on a card, never empty: ``线上`` for an online event, else the place as staff wrote it."""
+    if mode == "online" or not (place or "").strip():
+        return "线上" if mode != "offline" else "见活动详情"
+    return place.strip()
+
+
+# A deadline reminder's card: the duty and its day in the ``thing`` (the ``time`` field holds the notice's time).
+DEADLINE_ITEM = "{duty}·{day}截止"
+
+# The answering unit on a reply card when the suggestion has none yet (a general one, answered by the district).
+REPLY_UNIT_DEFAULT = "区政务服务和数据管理局"
+# Reply cards' status (a ``phrase``: at most 5 Chinese characters).
+QUESTION_ANSWERED = "已答复"
+
+SELECTION_NOTES = {
+    "selected": "请按时到场并出示入场码",
+    "waitlisted": "您现为候补第{rank}位，有名额即通知您",
+    "not_selected": "感谢关注，欢迎报名其他活动",
+}
+
+
+def selection_note(result: str, rank: int | None = None) -> str:
+    """The selection card's last line (a ``thing``): for the waiting list, the place on it."""
+    if result == "waitlisted" and not rank:
+        return "您已列入候补，有名额即通知您"
+    return SELECTION_NOTES[result].format(rank=rank)
 
 
 def fit_bytes(text: str, limit: int = PUSH_TEXT_BYTES, tail: str = "") -> str:
@@ -120,7 +156,12 @@ WAITLIST_OFFER = (
     "地点：{place}\n"
     "请在 {deadline} 前回复【确认参加】接受名额；如不能参加，请回复【放弃名额】。"
     "逾期未确认，名额将顺延给下一位候补。"
+    "也可在“我的报名”网页确认或放弃：{url}"
 )
+# The offer card: its status (a ``phrase``: at most 5 Chinese characters) and, on the selection card an
+# account without an offer template falls back to, the line that says by when.
+WAITLIST_OFFER_STATUS = "待确认"
+WAITLIST_OFFER_NOTE = "请于{deadline}前确认"
 WAITLIST_OFFER_EXPIRED = (
     "您候补的“{title}”名额确认已逾期（截至 {deadline}），名额已顺延给下一位候补。感谢您的关注！"
 )

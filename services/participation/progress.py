@@ -143,8 +143,8 @@ def _queue_push(session, suggestion: Suggestion, update: AdoptionProgress, now: 
     text = progress_texts.PROGRESS_PUSH.format(tracking_no=suggestion.tracking_no, stage=stage,
                                                day=wording.full_date(update.progress_on), note=update.note,
                                                unit=_unit_name(suggestion) or "—")
-    data = {"number": suggestion.tracking_no, "status": wording.field(f"落实进展：{stage}"),
-            "time": wording.field(wording.when_short(now))}
+    data = {"number": suggestion.tracking_no, "status": stage, "time": wording.when_short(now),
+            "unit": _unit_name(suggestion) or wording.REPLY_UNIT_DEFAULT}
     payload = {"text": wording.fit_bytes(text, tail=progress_texts.PROGRESS_PUSH_TAIL), "template": "reply",
                "data": data}
     outbox.enqueue(session, citizen.openid, PUSH_PURPOSE, f"progress:{update.id}", payload, now)

@@ -182,8 +182,8 @@ def _queue_reply(session, question: LectureQuestion, now: dt.datetime, base_url:
                                              unit=event.unit.name if event.unit else "")
     url = links.page_url(event.id, base_url)
     payload = {"text": wording.fit_bytes(text, tail=questions_texts.REPLY_PUSH_TAIL), "template": "reply",
-               "data": {"title": wording.field(event.title), "status": wording.field(questions_texts.CARD_STATUS),
-                        "time": wording.field(wording.when_short(now))}, "url": url}
+               "data": {"title": event.title, "status": wording.QUESTION_ANSWERED, "time": wording.when_short(now),
+                        "unit": event.unit.name if event.unit else wording.REPLY_UNIT_DEFAULT}, "url": url}
     row = outbox.enqueue(session, citizen.openid, REPLY_PURPOSE, f"question:{question.id}", payload, now)
     if row.status.value == "pending" and row.payload != payload:  # corrected before it went out
         row.payload, row.updated_at = payload, now

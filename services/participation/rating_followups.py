@@ -155,5 +155,5 @@ def _push(session, follow_up: RatingFollowUp, now: dt.datetime) -> None:
                                         unit=follow_up.unit.name, reply=follow_up.reply)
     payload = {"text": wording.fit_bytes(text), "template": "reply",
                "data": {"subject": event.title, "result": "已整改答复", "unit": follow_up.unit.name,
-                        "time": clock.local(now).strftime("%Y年%m月%d日")}}
+                        "time": wording.when_short(now)}}
     outbox.enqueue(session, citizen.openid, PURPOSE, f"followup:{follow_up.id}", payload, now)

@@ -13,7 +13,6 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from models import Application, ApplicationStatus, Citizen, Event, OutboxMessage, OutboxStatus
-from services.calendar import clock
 from services.messaging import outbox, wording
 from services.participation import rating_texts as texts
 from services.participation.ratings import RATED_STATUSES, WINDOW, closes_at
@@ -38,7 +37,7 @@ def payload(event: Event, base_url: str) -> dict:
                                    link=texts.INVITATION_LINK.format(url=url) if url else "")
     body = {"text": wording.fit_bytes(text), "template": "notice", "event_id": event.id,
             "data": {"item": texts.INVITATION_ITEM, "title": event.title,
-                     "time": clock.local(event.starts_at).strftime("%Y年%m月%d日")}}
+                     "time": wording.when_short(event.starts_at)}}
     if url:
         body["url"] = url
     return body

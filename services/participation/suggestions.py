@@ -250,8 +250,9 @@ def _queue_reply(session, suggestion: Suggestion, now: dt.datetime) -> None:
     reason_line = wording.SUGGESTION_REPLY_REASON.format(reason=suggestion.adoption_reason) if suggestion.adoption_reason else ""
     text = wording.SUGGESTION_REPLY.format(tracking_no=suggestion.tracking_no, adoption=adoption,
                                            reason_line=reason_line, reply=suggestion.reply)
-    data = {"number": suggestion.tracking_no, "status": wording.field(adoption),
-            "time": wording.field(wording.when_short(now))}
+    unit = suggestion.event.unit if suggestion.event else suggestion.unit
+    data = {"number": suggestion.tracking_no, "status": adoption, "time": wording.when_short(now),
+            "unit": unit.name if unit else wording.REPLY_UNIT_DEFAULT}
     payload = {"text": wording.fit_bytes(text, tail=wording.SUGGESTION_REPLY_TAIL), "template": "reply", "data": data}
     # The subject carries a digest of the answer: a double submit queues once, a correction again.
     digest = hashlib.sha256(f"{suggestion.adoption}|{suggestion.adoption_reason}|{suggestion.reply}".encode()).hexdigest()[:12]

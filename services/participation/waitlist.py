@@ -110,16 +110,18 @@ def _first_waiting(session, event_id: int, tried: list[int]) -> int | None:
 
 
 def _queue_offer(session, application: Application, now: dt.datetime, base_url: str | None) -> None:
-
+    """The offer's message: the event, its place, the time by which to answer; it opens 我的报名,
+    where the offer is answered (the card's fields are fitted to the ``offer`` template, docs/delivery.md)."""
     event = application.event
-    deadline = wording.when(application.offer_expires_at)
-    text = wording.WAITLIST_OFFER.format(title=event.title, when=wording.when(event.starts_at),
-                                         place=event.place or "见详情", deadline=deadline)
-    data = {"title": wording.field(event.title), "time": wording.field(wording.when_short(event.starts_at)),
-            "result": wording.field("候补递补，请确认是否参加"),
-            "deadline": wording.field(wording.when_short(application.offer_expires_at))}
-    payload = {"text": wording.fit_bytes(text), "template": "selection", "data": data,
-               "url": links.page_url(event.id, base_url)}
+    place = wording.card_place(event.mode.value, event.place)
+    answer_by = wording.when_short(application.offer_expires_at)
+    url = links.my_applications_url(base_url)
+    text = wording.WAITLIST_OFFER.format(title=event.title, when=wording.when(event.starts_at), place=place,
+                                         deadline=wording.when(application.offer_expires_at), url=url)
+    data = {"title": event.title, "place": place, "time": wording.when_short(event.starts_at),
+            "deadline": answer_by, "result": wording.WAITLIST_OFFER_STATUS,
+            "note": wording.WAITLIST_OFFER_NOTE.format(deadline=answer_by)}
+    payload = {"text": wording.fit_bytes(text), "template": "offer", "data": data, "url": url}
     outbox.enqueue(session, application.citizen.openid, OFFER_PURPOSE, f"application:{application.id}", payload, now)
 
 

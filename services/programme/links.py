@@ -35,6 +35,11 @@ def ics_url(event_id: int, base_url: str | None = None) -> str:
     return f"{base(base_url)}/events/{event_id}.ics"
 
 
+def my_applications_url(base_url: str | None = None) -> str:
+    """The citizen's applications (signed in through WeChat): where a waiting-list offer is answered."""
+    return f"{base(base_url)}/my/applications"
+
+
 def pass_url(code: str, base_url: str | None = None) -> str:
     """The citizen's entry pass: a page with the QR code and the check-in code, to show at the door."""
     return f"{base(base_url)}/pass/{code}"

@@ -189,7 +189,8 @@ def _notify(session, event: Event, application: Application, result: str, now: d
         text = texts.NOTICE_NOT_SELECTED.format(title=event.title, when=when, record_url=record)
         label = texts.RESULT_NOT_SELECTED
     data = {"title": wording.field(event.title), "time": wording.field(wording.when_short(event.starts_at)),
-            "place": wording.field(event.place or "见活动详情"), "result": wording.field(label)}
+            "place": wording.field(event.place or "见活动详情"), "result": wording.field(label),
+            "note": wording.selection_note(result, application.waitlist_rank)}
     url = links.pass_url(application.checkin_code, base_url) if result == "selected" else links.page_url(event.id, base_url)
     payload = {"text": wording.fit_bytes(text), "template": "selection", "data": data, "url": url}
     outbox.enqueue(session, citizen.openid, PURPOSES[result], f"event:{event.id}", payload, now)

@@ -59,7 +59,7 @@ def test_a_safe_mode_retry_reencrypted_under_the_same_triple_is_accepted(app, cl
 
 @pytest.mark.parametrize("offset", [-301, 301])
 def test_a_stale_timestamp_is_refused_on_post_and_get(app, client, fixed_now, offset):
-    stale = str(int(clock.now().timestamp()) + offset)
+    stale = str(int(clock.wall_time().timestamp()) + offset)
     xml = wx.message_xml("o_stale", "text", Content="帮助", MsgId=wx.next_msgid())
     assert _post_plain(client, xml, wx.signed_query(TEST_TOKEN, stale)).status_code == 403
     assert WeChat(client).post_xml(xml, timestamp=stale).status_code == 403
@@ -69,7 +69,7 @@ def test_a_stale_timestamp_is_refused_on_post_and_get(app, client, fixed_now, of
 
 
 def test_a_timestamp_inside_the_window_is_accepted(app, client, fixed_now):
-    near = str(int(clock.now().timestamp()) - 290)
+    near = str(int(clock.wall_time().timestamp()) - 290)
     xml = wx.message_xml("o_near", "text", Content="帮助", MsgId=wx.next_msgid())
     assert _post_plain(client, xml, wx.signed_query(TEST_TOKEN, near)).status_code == 200
 
@@ -118,6 +118,25 @@ def test_the_message_mode_defaults_to_safe_in_production_and_compatible_in_devel
 
 
 def test_fixed_now_is_the_frozen_test_moment(fixed_now):
-    # The helpers sign with the service clock, so frozen tests stay inside the window.
+    # The helpers sign with the real time, as WeChat does, so frozen tests stay inside the window.
     assert clock.now() == dt.datetime(2026, 11, 23, 9, 0, tzinfo=clock.SHANGHAI)
-    assert wx.fresh_timestamp() == str(int(clock.now().timestamp()))
+    assert abs(int(wx.fresh_timestamp()) - clock.wall_time().timestamp()) < 5
+
+
+@pytest.mark.parametrize("days", [10, -10])
+def test_on_a_moved_clock_pushes_signed_with_the_real_time_are_answered(app, client, monkeypatch, days):
+    """Issue 26.3: a trial with ``CLOCK_NOW`` ten days ahead answered every push 403."""
+    moved = clock.wall_time() + dt.timedelta(days=days)
+    monkeypatch.setenv("CLOCK_NOW", moved.isoformat())
+    assert abs((clock.now() - moved).total_seconds()) < 1  # the business clock is moved
+    real = str(int(clock.wall_time().timestamp()))
+    xml = wx.message_xml("o_trial", "text", Content="帮助", MsgId=wx.next_msgid())
+    answer = _post_plain(client, xml, wx.signed_query(TEST_TOKEN, real))
+    assert answer.status_code == 200 and "【活动】" in answer.get_data(as_text=True)
+    assert "【活动】" in WeChat(client).text("o_trial_safe", "帮助")
+    check = client.get("/wechat", query_string=wx.signed_query(TEST_TOKEN, real) | {"echostr": "26"})
+    assert check.get_data(as_text=True) == "26"
+    # A push stamped with the moved clock is what WeChat never sends: outside the window.
+    stamped_moved = str(int(moved.timestamp()))
+    other = wx.message_xml("o_trial", "text", Content="帮助", MsgId=wx.next_msgid())
+    assert _post_plain(client, other, wx.signed_query(TEST_TOKEN, stamped_moved)).status_code == 403

@@ -73,7 +73,8 @@ def test_wechatpy_client_works_against_the_emulator(emulator: Emulator) -> None:
     assert client.menu.get()["menu"]["button"][0]["key"] == "EVENTS"
     emulator.follower("o_sdk", interaction="message")
     client.message.send_text("o_sdk", "您好")
-    result = client.message.send_template("o_sdk", "tmpl_notice", {"thing1": {"value": "报名开始"}})
+    result = client.message.send_template("o_sdk", "tmpl_notice", {"thing1": {"value": "报名开始"}, "thing2": {"value": "政务开放日"},
+                                                                  "time3": {"value": "10月12日 09:00"}})
     assert result["msgid"] > 0
     assert client.user.get("o_sdk")["subscribe"] == 1
     emulator.follower("o_quiet")

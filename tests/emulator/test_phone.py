@@ -156,3 +156,17 @@ def test_admin_webhook_settings(emulator: Emulator, webhook: WebhookReceiver) ->
     emulator.follower("o_citizen")
     answer = emulator.phone({"openid": "o_citizen", "type": "text", "content": "hi"}).json()
     assert answer["replies"][0]["content"] == "加密收到：hi"
+
+
+def test_on_a_moved_clock_the_push_is_signed_with_the_real_time(make_emulator, webhook: WebhookReceiver) -> None:
+    """Issue 26.3: WeChat signs with the real time; the emulator's moved clock moves CreateTime only."""
+    webhook.responder = plain_service
+    emulator = start(make_emulator, webhook, clock_now="2031-05-06T09:00+08:00")
+    emulator.follower("o_trial")
+    emulator.move_clock(3600)  # and /_admin/clock moves it further
+    answer = emulator.phone({"openid": "o_trial", "type": "text", "content": "活动"}).json()
+    assert answer["replies"] == [{"type": "text", "content": "收到：活动\n<a href=\"https://x.cn/1\">详情</a>"}]
+    [received] = webhook.received
+    assert abs(int(received.params["timestamp"]) - time.time()) < 5
+    message = xmltodict.parse(received.body)["xml"]
+    assert abs(int(message["CreateTime"]) - 1935795600 - 3600) < 5  # 2031-05-06 09:00 Beijing, plus an hour

@@ -56,6 +56,30 @@ def test_template_field_with_a_line_break(emulator: Emulator) -> None:
     assert emulator.messages("o_citizen") == []
 
 
+def selection(openid: str, **values: str) -> dict:
+    """A ``tmpl_selection`` message (遴选结果通知) with the given field values."""
+    data = {"thing1": "政务开放日·社银合作", "time2": "10月12日 09:30", "thing3": "区政务服务中心",
+            "phrase4": "候补", "thing5": "您现为候补第3位，有名额即通知您"}
+    data.update(values)
+    return {"touser": openid, "template_id": "tmpl_selection",
+            "data": {key: {"value": value} for key, value in data.items()}}
+
+
+def test_fields_are_checked_by_their_key_type_as_wechat_does(emulator: Emulator) -> None:
+    """Issue 26.1: a phrase holds at most 5 Chinese characters, a time a time; nothing may be empty or missing."""
+    emulator.follower("o_citizen")
+    assert emulator.api(TEMPLATE, selection("o_citizen"))["errcode"] == 0
+    for key, value in [("phrase4", "候补递补，请确认是否参加"), ("phrase4", "候补3"), ("time2", "2026年10月12日"),
+                       ("time2", "10月12日 周一 09:30"), ("thing3", ""), ("thing5", " ")]:
+        answer = emulator.api(TEMPLATE, selection("o_citizen", **{key: value}))
+        assert (answer["errcode"], answer["errmsg"]) == (47003, f"argument invalid! data.{key}.value invalid"), value
+        assert emulator.api(BIZSEND, selection("o_citizen", **{key: value}))["errcode"] == 47003
+    missing = selection("o_citizen")
+    del missing["data"]["thing3"]
+    assert emulator.api(TEMPLATE, missing)["errmsg"] == "argument invalid! data.thing3.value invalid"
+    assert len(emulator.messages("o_citizen")) == 1
+
+
 def test_unknown_template_and_not_following(emulator: Emulator) -> None:
     emulator.follower("o_citizen")
     assert emulator.api(TEMPLATE, {**reminder("o_citizen"), "template_id": "nope"})["errcode"] == 40037

@@ -14,7 +14,7 @@ def test_messages_are_escaped_and_rendered(setup: Setup, phone_page) -> None:
     emulator.follower("o_page", interaction="message")
     hostile = 'hi <b>bold</b><img src=x onerror="window.pwned=1">\n<a href="https://x.cn/e">详情</a> <a href="javascript:alert(1)">坏</a>'
     emulator.api("/cgi-bin/message/custom/send", {"touser": "o_page", "msgtype": "text", "text": {"content": hostile}})
-    card = {"thing1": {"value": "<i>开放日</i>"}, "time2": {"value": "5月20日"}, "thing3": {"value": "政务中心"}}
+    card = {"thing1": {"value": "<i>开放日</i>"}, "time2": {"value": "5月20日 09:30"}, "thing3": {"value": "政务中心"}}
     emulator.api("/cgi-bin/message/template/send",
                  {"touser": "o_page", "template_id": "tmpl_reminder", "url": "https://x.cn/e/1", "data": card})
     page.goto(setup.service_base + "/simulator?openid=o_page")

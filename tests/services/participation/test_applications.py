@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import demo
-from models import Application, ApplicationStatus, Citizen, Event, OutboxMessage, db
+from models import Application, ApplicationStatus, Citizen, Event, EventMode, OutboxMessage, db
 from services.calendar import clock
 from services.participation import applications, checkin_codes, waitlist
 from services.participation.checkin_codes import CHECKIN_ALPHABET
@@ -168,8 +168,24 @@ def test_a_selected_citizen_who_cancels_frees_the_seat_for_the_first_waiting(ses
     assert waitlist.waitlist_position(session, waiting[1]) == 1
     message = session.scalars(select(OutboxMessage)).one()
     assert (message.recipient, message.purpose, message.subject) == ("o_wait0", "waitlist_offer", f"application:{waiting[0].id}")
-    assert "确认参加" in message.payload["text"] and message.payload["template"] == "selection"
-    assert all(len(value) <= 20 for value in message.payload["data"].values())
+    assert "确认参加" in message.payload["text"] and message.payload["template"] == "offer"
+    assert message.payload["data"]["result"] == "待确认" and message.payload["data"]["place"]
+    assert message.payload["url"].endswith("/my/applications")
+
+
+@pytest.mark.parametrize(("mode", "place", "shown"), [
+    (EventMode.HYBRID, "", "线上"), (EventMode.HYBRID, "  ", "线上"), (EventMode.OFFLINE, "", "见活动详情"),
+    (EventMode.OFFLINE, "高米店街道政务服务大厅", "高米店街道政务服务大厅")])
+def test_the_offer_always_names_a_place(session, mode, place, shown):
+    """Issue 26.2: the offer card's place is never empty (线上 for an event followed online)."""
+    eid, selected, waiting = full_event(session)
+    event = session.get(Event, eid)
+    event.mode, event.place = mode, place
+    session.commit()
+    applications.cancel(session, "o_sel0", selected[0].id, NOW)
+    message = session.scalars(select(OutboxMessage)).one()
+    assert message.payload["data"]["place"] == shown and f"地点：{shown}" in message.payload["text"]
+    assert message.payload["data"]["deadline"] == "11月24日 09:00"
 
 
 def test_accepting_an_offer_selects_with_a_checkin_code(session):
