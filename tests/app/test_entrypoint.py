@@ -66,3 +66,15 @@ def test_production_refuses_to_start_without_real_settings(tmp_path):
     result = run("migrate", dry=False, APP_ENV="production")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_behind_the_trusted_proxy_the_compose_file_publishes_gunicorn_on_loopback_only():
+    """TRUSTED_PROXY_HOPS > 0: whoever reached gunicorn directly could write X-Forwarded-For themselves."""
+    import re
+
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    web = text.split("\n  web:\n", 1)[1].split("\n  scheduler:\n", 1)[0]
+    published = [port.strip().strip("\"'") for group in re.findall(r"ports:\s*\[([^\]]*)\]", web)
+                 for port in group.split(",")]
+    assert 'TRUSTED_PROXY_HOPS: "1"' in text
+    assert all(port.startswith("127.0.0.1:") for port in published), published
