@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]  # the web processes, n
 SLOW_CONNECTIONS = 48
 LINE_EVERY = 2.0
 HEADER_DEADLINE = 5.0  # web_worker.HEADER_SECONDS
+BODY_DEADLINE = 3.0  # WEB_BODY_TIMEOUT_SECONDS for the test (10 s by default)
 
 
 class Slowloris:
@@ -86,7 +87,7 @@ class Slowloris:
 
 
 def test_48_slow_connections_leave_the_webhook_and_the_liveness_probe_answering_within_a_second(tmp_path):
-    env = service_env(tmp_path)
+    env = service_env(tmp_path, WEB_BODY_TIMEOUT_SECONDS=str(BODY_DEADLINE))
     flask(env, "db", "upgrade")
     flask(env, "demo", "load")
     web = Gunicorn(env, workers=2, threads=4)  # the threads of a gthread worker; gevent's ignores them
@@ -108,8 +109,32 @@ def test_48_slow_connections_leave_the_webhook_and_the_liveness_probe_answering_
         assert len(dropped) >= SLOW_CONNECTIONS, (len(dropped), dropped[:5])
         assert max(dropped) < HEADER_DEADLINE + LINE_EVERY + 1, max(dropped)
         assert "server" not in {name.lower() for name in live[-1][1].headers}, live[-1][1].headers
+        # A body sent as slowly is refused once its deadline passes, and the connection closed.
+        started = time.monotonic()
+        answer = _slow_body(web.port)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert time.monotonic() - started < BODY_DEADLINE + LINE_EVERY + 1
     finally:
         web.stop()
+
+
+def _slow_body(port: int) -> bytes:
+    """Whole headers, then the first byte of a 100-byte body and no more; what the server answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=BODY_DEADLINE + 10) as sock:
+        sock.sendall(b"POST /wechat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n"
+                     b"Content-Length: 100\r\n\r\n<")
+        answer = b""
+        sock.setblocking(False)
+        for _ in range(int((BODY_DEADLINE + 5) / 0.1)):
+            try:
+                chunk = sock.recv(4096)
+            except BlockingIOError:
+                time.sleep(0.1)
+                continue
+            if not chunk:
+                break
+            answer += chunk
+        return answer
 
 
 def _timed(call) -> tuple[float, object]:
