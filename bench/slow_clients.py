@@ -17,6 +17,7 @@ the server let a slow connection hang.
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 import tempfile
@@ -161,6 +162,7 @@ def measure(worker: str, held: list[int], seconds: float, senders: int, timeout:
             signer = Signer()
             pushes(server.url, signer, 2, senders, timeout)  # warm-up
             for count in held:
+                load = os.getloadavg()[0]
                 with Slowloris(server.port, count) as slow:
                     live: list[float] = []
                     probe = threading.Thread(target=_probes, args=(server.url, timeout, seconds, live))
@@ -171,7 +173,7 @@ def measure(worker: str, held: list[int], seconds: float, senders: int, timeout:
                 rows.append({"worker": worker, "held": count, "sent": len(times),
                              "late": sum(t > LATE for t in times), "p50": _quantile(times, 0.5),
                              "p99": _quantile(times, 0.99), "max": max(times), "live": max(live or [0.0]),
-                             "dropped": len(dropped), "hang": max(dropped) if dropped else None})
+                             "dropped": len(dropped), "hang": max(dropped) if dropped else None, "load": load})
                 _print(rows[-1])
     finally:
         service.stop()
@@ -188,10 +190,10 @@ def _print(r: dict) -> None:
 def report(rows: list[dict], opts: argparse.Namespace) -> str:
     table = markdown_table(
         ["worker", "挂起的慢速连接", "推送数", "超过 1 s", "p50 ms", "p99 ms", "最大 ms", "/livez 最慢 ms", "被断开的慢速连接",
-         "最长挂起"],
+         "最长挂起", "开始时负载"],
         [[WORKERS[r["worker"]], r["held"], r["sent"], r["late"], f"{1000 * r['p50']:.0f}", f"{1000 * r['p99']:.0f}",
           f"{1000 * r['max']:.0f}", f"{1000 * r['live']:.0f}", r["dropped"],
-          f"{r['hang']:.1f} s" if r["hang"] is not None else "—"] for r in rows])
+          f"{r['hang']:.1f} s" if r["hang"] is not None else "—", f"{r['load']:.1f}"] for r in rows])
     return (f"环境：{machine_line(None)}。内嵌栈（SQLite + 内嵌 Redis + 模拟器），不运行调度进程。每轮 {opts.seconds:g} s："
             f"慢速连接每 {LINE_EVERY:g} s 发一行请求头（被断开即重连），同时 {opts.senders} 个发送者逐条发送签名的安全模式推送"
             f"（等回复后再发下一条，超时 {opts.timeout:g} s 计为超时），另一线程每秒探测一次 `/livez`。\n\n{table}\n\n"
