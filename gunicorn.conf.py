@@ -10,7 +10,9 @@ import sys
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8080')}")
 # gevent, a greenlet per connection: a request reaches the app only once it has arrived whole, so slow
 # clients hold no thread (issue 25); its header and body deadlines and the missing Server header: web_worker.py.
-worker_class = "web_worker.Worker"
+# WEB_WORKER_CLASS=gthread (with WEB_THREADS) only behind a proxy that buffers whole requests (docs/deployment.md).
+worker_class = os.environ.get("WEB_WORKER_CLASS", "web_worker.Worker")
+threads = int(os.environ.get("WEB_THREADS", "4"))  # gthread only; gevent ignores it
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))  # open connections per process
 timeout = 30  # a worker silent this long is killed; the webhook itself answers within 1 s

@@ -15,12 +15,15 @@ the request reaches the app only once it has arrived whole:
 It is not imported by the service (no room imports it): gunicorn's master loads it before the
 fork, so it imports gunicorn and gevent only; the app and its libraries (psycopg, redis-py,
 SQLAlchemy) are imported in the worker after gevent's monkey patching, and psycopg then waits
-cooperatively. Python code that blocks without I/O (SQLite's busy wait, CPU) still holds the
-whole worker, as a gthread worker's GIL did.
+cooperatively. What blocks without yielding holds the whole process, not one thread as under
+gthread: CPU, and SQLite's busy wait on another process's write lock (the development stack;
+production's PostgreSQL waits cooperatively).
 
-It also drops gunicorn's ``Server`` header (the software a scanner would look up): gunicorn has
-no setting for it, so the worker installs a response class without it, the one use of gunicorn's
-internals in the project (``tests/reliability/test_slow_clients.py`` fails loudly on an upgrade).
+It also drops gunicorn's ``Server`` header (the software a scanner would look up). gunicorn has
+no setting for that, for the body read or for closing a connection after so many requests, so
+this module alone uses gunicorn's internals (its response class, the request's body reader,
+``must_close`` and ``req_number``); ``tests/reliability/test_slow_clients.py`` fails loudly when
+an upgrade changes them.
 """
 
 from __future__ import annotations
