@@ -12,12 +12,16 @@ from gunicorn import glogging
 from config.redaction import RedactingFilter
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8080')}")
-worker_class = "gthread"
+# gevent, a greenlet per connection: a request reaches the app only once it has arrived whole, so slow
+# clients hold no thread (issue 25); its header and body deadlines and the missing Server header: web_worker.py.
+# WEB_WORKER_CLASS=gthread (with WEB_THREADS) only behind a proxy that buffers whole requests (docs/deployment.md).
+worker_class = os.environ.get("WEB_WORKER_CLASS", "web_worker.Worker")
+threads = int(os.environ.get("WEB_THREADS", "4"))  # gthread only; gevent ignores it
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))  # open connections per process
 timeout = 30  # a worker silent this long is killed; the webhook itself answers within 1 s
 graceful_timeout = 20
-keepalive = 5
+keepalive = 5  # must stay > 0: gunicorn applies the header deadline only on its keep-alive path
 max_requests = 5000  # recycle workers now and then (memory), staggered so they never restart together
 max_requests_jitter = 500
 limit_request_line = 4094

@@ -44,7 +44,8 @@ def configure(app: Flask, settings, overrides: dict) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.APP_ENV == "production",
         REMEMBER_COOKIE_SECURE=settings.APP_ENV == "production",
-        WTF_CSRF_TIME_LIMIT=None,
+        # A form's token lasts as long as a console session may stay idle (then the session ends too).
+        WTF_CSRF_TIME_LIMIT=settings.CONSOLE_IDLE_SECONDS,
         TESTING=settings.APP_ENV == "test",
     )
     app.config.update({k: v for k, v in overrides.items() if k.isupper() and k not in type(settings).model_fields})
@@ -72,10 +73,17 @@ def _engine_options(url: str, settings) -> dict:
 
 
 def register_logging(app: Flask) -> None:
-    """Structured logs (JSON in production)."""
+    """Structured logs (JSON in production); production's one accepted risk, a plain-http WeChat base, is warned of."""
+    import structlog
+
     from app import logs
 
-    logs.configure(app.extensions["settings"].APP_ENV)
+    settings = app.extensions["settings"]
+    logs.configure(settings.APP_ENV)
+    if settings.APP_ENV == "production":
+        for name in settings.plain_http_wechat_bases:  # a loopback or private address: settings refuse any other
+            structlog.get_logger("settings").warning("settings.plain_http_wechat_base", setting=name,
+                                                     base=getattr(settings, name))
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Health for people and for orchestrators.
 
 * ``GET /healthz``: database, Redis, scheduler and calendar status as JSON (for people and dashboards).
+  The details (backends, error kinds, queue sizes) need the metrics token (``Authorization: Bearer
+  <METRICS_TOKEN>``, as ``/metrics``); without it, the bare status and the same HTTP status code.
 * ``GET /livez``: liveness: the process answers (restart it when this fails); touches nothing else.
 * ``GET /readyz``: readiness: the database, Redis and the working-day calendar answer, each with its
   latency; 503 when one does not (take the process out of the load balancer, do not restart it).
@@ -15,6 +17,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import observability
 from models import db
 from services.calendar import clock, workdays
 from services.participation import interactions
@@ -39,7 +42,7 @@ def healthz():
     }
     healthy = database["ok"]
     report["status"] = "ok" if healthy and report["redis"]["ok"] else ("degraded" if healthy else "down")
-    return jsonify(report), (200 if healthy else 503)
+    return _shown(report), (200 if healthy else 503)
 
 
 @bp.get("/livez")
@@ -53,7 +56,12 @@ def readyz():
     """Readiness: everything a request needs answers now."""
     checks = {"database": _database(), "redis": _redis(), "calendar": _calendar_loaded()}
     ready = all(check["ok"] for check in checks.values())
-    return jsonify({"status": "ready" if ready else "not_ready", **checks}), (200 if ready else 503)
+    return _shown({"status": "ready" if ready else "not_ready", **checks}), (200 if ready else 503)
+
+
+def _shown(report: dict):
+    """The whole report for the holder of the metrics token, the bare status for anyone else."""
+    return jsonify(report if observability.metrics_allowed() else {"status": report["status"]})
 
 
 def _calendar_loaded() -> dict:

@@ -106,8 +106,8 @@ def _simulator_framing(response: Response) -> None:
     response.headers["Content-Security-Policy"] = policy
 
 
-def _metrics_allowed() -> bool:
-    """``/metrics`` needs ``Authorization: Bearer <METRICS_TOKEN>`` when a token is set (always in production)."""
+def metrics_allowed() -> bool:
+    """``/metrics`` (and the details of ``/healthz`` and ``/readyz``) needs ``Authorization: Bearer <METRICS_TOKEN>`` when a token is set (always in production)."""
     settings = current_app.extensions["settings"]
     if not settings.METRICS_TOKEN:
         return settings.APP_ENV != "production"
@@ -118,7 +118,7 @@ def _metrics_allowed() -> bool:
 def _metrics() -> Response:
     from models import OutboxMessage, db
 
-    if not _metrics_allowed():
+    if not metrics_allowed():
         return Response("unauthorized", 401, mimetype="text/plain", headers={"WWW-Authenticate": "Bearer"})
 
     try:

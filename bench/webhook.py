@@ -3,8 +3,8 @@
 One run (``make bench`` runs it first, through ``bench/run_all.py``) measures:
 
 * the service, demo data loaded and its scheduler process running (it flushes what the workers write
-  behind), on the embedded stack (SQLite + embedded Redis) under gunicorn's ``sync`` and ``gthread``
-  workers (``-w 2``; gthread with 4 threads, production's ``gunicorn.conf.py``), and keeps the better;
+  behind), on the embedded stack (SQLite + embedded Redis) under gunicorn's ``sync``, ``gthread`` and
+  gevent (``web_worker.Worker``, production's) workers (``-w 2``, production's ``gunicorn.conf.py``), and keeps the better;
 * the peer baseline (``bench/echo_bot.py``, wechatpy's Flask echo example in safe mode) under the same
   two settings on the same messages, and the ceiling (``bench/bare.py``) under the better one;
 * two workloads: the keyword/menu mix in which 80 % of the messages come from returning citizens (a
@@ -69,8 +69,10 @@ ACCOUNT = "gh_demo"
 # Production's gunicorn settings (timeouts, keep-alive, limits, access log, the web requests' database
 # timeouts) for every server; workers are not recycled mid-run, as their CPU time and peak RSS are read.
 GUNICORN_BASE = ["-c", "gunicorn.conf.py", "-w", "2", "--max-requests", "0"]
-WORKER_CLASSES = {"sync": ["-k", "sync", "--threads", "1"], "gthread": ["-k", "gthread", "--threads", "4"]}
-DEFAULT_WORKER_CLASS = "gthread"
+# gevent: production's worker since issue 25 (web_worker.py, gunicorn.conf.py); sync and gthread for comparison.
+WORKER_CLASSES = {"sync": ["-k", "sync", "--threads", "1"], "gthread": ["-k", "gthread", "--threads", "4"],
+                  "gevent": ["-k", "web_worker.Worker"]}
+DEFAULT_WORKER_CLASS = "gevent"
 WRK_THREADS = 2
 SERVERS = {
     "service": ("wsgi:app", "本服务"),
@@ -772,13 +774,13 @@ def _connections(key: str) -> int:
 
 
 # Runs on this shared 2-core machine differ by a few per cent from one to the next: the production
-# setting (gthread: keep-alive, and a thread left waiting for a retried copy's reply blocks no process)
+# setting (gevent: keep-alive, slow clients hold no thread, a copy waiting for a retried reply blocks nothing)
 # is kept unless the other answers the mix clearly faster.
 CLEARLY_FASTER = 1.05
 
 
 def better_worker_class(servers: dict[str, dict], key: str) -> str:
-    """The worker class whose service answered the mix without errors and clearly faster (else gthread)."""
+    """The worker class whose service answered the mix without errors and clearly faster (else production's)."""
     def score(worker_class: str) -> tuple[bool, float]:
         r = servers[worker_class]["runs"][key]
         bonus = CLEARLY_FASTER if worker_class == DEFAULT_WORKER_CLASS else 1.0
@@ -902,8 +904,7 @@ def machine_line(worker_class: str | None = DEFAULT_WORKER_CLASS) -> str:
                 if ln.startswith("model name")), platform.processor())
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(" Copyright")[0].strip()
     settings = " ".join(GUNICORN_BASE) + (f" {' '.join(WORKER_CLASSES[worker_class])}" if worker_class else
-                                          "，sync：" + " ".join(WORKER_CLASSES["sync"]) + "，gthread："
-                                          + " ".join(WORKER_CLASSES["gthread"]))
+                                          "".join(f"，{name}：{' '.join(args)}" for name, args in WORKER_CLASSES.items()))
     return (f"{cpu}，{os.cpu_count()} 核，内存 {psutil.virtual_memory().total / 2**30:.0f} GB；"
             f"Python {platform.python_version()}；{wrk_version or 'wrk'}；gunicorn {settings}")
 
@@ -1336,7 +1337,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=50000,
                         help="distinct requests per run (more than the service answers in --duration)")
     parser.add_argument("--pool", type=int, default=2000, help="returning citizens warmed before measuring")
-    parser.add_argument("--workers", default=",".join(WORKER_CLASSES), help="worker classes to compare (sync,gthread)")
+    parser.add_argument("--workers", default=",".join(WORKER_CLASSES), help="worker classes to compare (sync,gthread,gevent)")
     parser.add_argument("--label", default="", help="a note for the docs section title (e.g. 优化前)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, database)")
     parser.add_argument("--profile", action="store_true", help="sample the service's workers with py-spy (the default)")

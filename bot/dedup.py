@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import redis
@@ -34,17 +35,18 @@ POLL_SECONDS = 0.02
 
 
 class OwnConnectionPipeline(Pipeline):
-    """A pipeline (no MULTI) sent on its thread's own connection, without a pool checkout per round trip.
+    """A pipeline (no MULTI) sent on a connection kept by the process, without a pool checkout per round trip.
 
     The webhook makes two round trips per push. Taking a connection from redis-py's pool and giving
     it back (a lock each way, a pid check, a poll of the socket for stray data) is about a third of a
-    trip's CPU. Each thread of a web worker keeps one connection instead: it stays checked out of its
-    client's pool, so ``disconnect()`` of the pool still closes it, and a forked process opens its own.
-    A trip that fails part-way leaves the connection closed (redis-py closes it on a timeout or a
-    broken socket), so the next trip reconnects instead of reading the earlier trip's answers.
+    trip's CPU. The process keeps the connections it took instead, and a trip takes an idle one (or
+    one more from the pool) and puts it back: as many as trips run at once, whether the web worker
+    runs them on threads or on gevent's greenlets (a greenlet per HTTP connection: one Redis connection
+    each would never go back). They stay checked out of their client's pool, so ``disconnect()`` of
+    the pool still closes them, and a forked process opens its own. A trip that fails part-way leaves
+    its connection closed (redis-py closes it on a timeout or a broken socket), so the next trip on it
+    reconnects instead of reading the earlier trip's answers.
     """
-
-    _own = threading.local()
 
     def __init__(self, client: redis.Redis) -> None:
         super().__init__(client.connection_pool, client.response_callbacks, transaction=False, shard_hint=None)
@@ -53,7 +55,11 @@ class OwnConnectionPipeline(Pipeline):
         stack, self.command_stack = self.command_stack, []
         if not stack:
             return []
-        conn = self._connection()
+        idle = _idle_connections(self.connection_pool)
+        try:
+            conn = idle.pop()  # atomic for threads (the GIL) and greenlets alike
+        except IndexError:
+            conn = self.connection_pool.get_connection()
         try:
             return conn.retry.call_with_retry(lambda: self._execute_pipeline(conn, stack, raise_on_error),
                                               lambda error: conn.disconnect())
@@ -62,12 +68,24 @@ class OwnConnectionPipeline(Pipeline):
         except BaseException:
             conn.disconnect()
             raise
+        finally:
+            idle.append(conn)
 
-    def _connection(self):
-        own, pid = self._own, os.getpid()
-        if getattr(own, "pool", None) is not self.connection_pool or own.pid != pid:
-            own.conn, own.pool, own.pid = self.connection_pool.get_connection(), self.connection_pool, pid
-        return own.conn
+
+_idle: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pool -> (pid, its idle connections)
+_idle_lock = threading.Lock()
+
+
+def _idle_connections(pool) -> list:
+    """The connections this process keeps for ``pool`` and no trip is using now."""
+    pid = os.getpid()
+    kept = _idle.get(pool)
+    if kept is None or kept[0] != pid:
+        with _idle_lock:
+            kept = _idle.get(pool)
+            if kept is None or kept[0] != pid:
+                kept = _idle[pool] = (pid, [])
+    return kept[1]
 
 
 def message_key(fields: dict[str, str]) -> str:

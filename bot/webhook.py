@@ -8,6 +8,7 @@ stack trace sent to WeChat.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -115,6 +116,8 @@ def receive(push: Request) -> Answer:
         _verify_url(settings, args)
         body, box = _open(settings, args, body)
         fields = crypto.safe_xml(body)
+        if not _for_this_account(fields, settings):
+            return Answer(200, "success")
         # Bound to the decrypted body: WeChat's retry of the same message passes on to dedup.
         answer = _handle(fields, settings, _guard(settings, args, body), Envelope(box, args))
     except crypto.Forbidden as exc:
@@ -126,6 +129,23 @@ def receive(push: Request) -> Answer:
     if not answer or answer == "success":
         return Answer(200, "success")
     return Answer(200, answer, "application/xml; charset=utf-8")
+
+
+def _for_this_account(fields: dict[str, str], settings) -> bool:
+    """The push is addressed to this account (``WECHAT_ACCOUNT_ID``, when set); another's is dropped, stored nowhere.
+
+    Logged without the sender or any text: the account it was addressed to, when it looks like an original id.
+    """
+    account = settings.WECHAT_ACCOUNT_ID
+    addressed = fields.get("ToUserName", "")
+    if not account or addressed == account:
+        return True
+    shown = addressed if _ORIGINAL_ID.fullmatch(addressed) else "?"
+    log.warning("webhook.other_account", to_account=shown, msg_type=(fields.get("MsgType") or "")[:16])
+    return False
+
+
+_ORIGINAL_ID = re.compile(r"gh_[0-9a-zA-Z]{1,40}")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,12 @@ key and missing WeChat credentials.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +24,10 @@ HOLIDAYS_DIR = ROOT / "config" / "holidays"
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 # WeChat's own published sample key; fine for the local emulator, never for production.
 DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+EMULATOR_BASE = "http://127.0.0.1:8081"
+# WeChat's own hosts: what an unset WECHAT_API_BASE / WECHAT_OAUTH_BASE means in production.
+WECHAT_HOSTS = {"WECHAT_API_BASE": "https://api.weixin.qq.com", "WECHAT_OAUTH_BASE": "https://open.weixin.qq.com"}
+MIN_DISTINCT_CHARACTERS = 8  # a key of fewer different characters ("aaaa…", "abab…") is no secret
 
 
 class SettingsError(RuntimeError):
@@ -41,9 +49,10 @@ class Settings(BaseSettings):
     WECHAT_SECRET: str = "demo_secret"
     WECHAT_AES_KEY: str = DEV_AES_KEY
     WECHAT_ACCOUNT_ID: str = "gh_demo"
-    WECHAT_API_BASE: str = "http://127.0.0.1:8081"
+    # Empty: the emulator in development and tests, WeChat's own hosts (WECHAT_HOSTS) in production.
+    WECHAT_API_BASE: str = ""
     # Web authorisation (网页授权): WeChat's authorise host differs from its API host.
-    WECHAT_OAUTH_BASE: str = "http://127.0.0.1:8081"
+    WECHAT_OAUTH_BASE: str = ""
     CITIZEN_SESSION_MINUTES: int = Field(default=120, ge=5)
     WECHAT_HTTP_TIMEOUT: float = Field(default=5.0, gt=0)
     WECHAT_TEMPLATE_IDS: str = "selection=tmpl_selection,offer=tmpl_offer,reminder=tmpl_reminder,reply=tmpl_reply,notice=tmpl_notice"
@@ -165,10 +174,31 @@ class Settings(BaseSettings):
 
     @field_validator("WECHAT_API_BASE", "WECHAT_OAUTH_BASE", "PUBLIC_BASE_URL")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info) -> str:
+        if not value and info.field_name != "PUBLIC_BASE_URL":
+            return value  # the default host (_wechat_hosts)
         if not value.startswith(("http://", "https://")):
             raise ValueError("必须是以 http:// 或 https:// 开头的网址")
         return value.rstrip("/")
+
+    @field_validator("PERSONAL_DATA_KEY")
+    @classmethod
+    def _personal_data_key_shape(cls, value: str) -> str:
+        """Comma-separated Fernet keys (models/cipher.py): each 32 bytes in URL-safe base64 (44 characters)."""
+        for key in (part.strip() for part in value.split(",")):
+            if not key and value:
+                raise ValueError("多个密钥之间用英文逗号分隔，不能有空项")
+            if key and not _is_fernet_key(key):
+                raise ValueError("每个密钥必须是 32 字节的 URL 安全 Base64 编码（44 个字符，可用 "
+                                 "python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\" 生成）")
+        return value
+
+    @model_validator(mode="after")
+    def _wechat_hosts(self) -> Settings:
+        for name, real in WECHAT_HOSTS.items():
+            if not getattr(self, name):
+                setattr(self, name, real if self.APP_ENV == "production" else EMULATOR_BASE)
+        return self
 
     @model_validator(mode="after")
     def _message_mode(self) -> Settings:
@@ -181,14 +211,27 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
+        """In production, every unsafe setting is refused with one line naming it and what to set."""
         if self.APP_ENV != "production":
             return self
         problems = []
-        if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
-            problems.append("SECRET_KEY：生产环境必须设置至少 32 个字符的随机密钥，不能使用开发默认值")
-        for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_AES_KEY"):
-            if getattr(self, name) in ("", "wx_demo_appid", "demo_secret", "demotoken", DEV_AES_KEY):
+        if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32 or _weak(self.SECRET_KEY):
+            problems.append("SECRET_KEY：生产环境必须设置至少 32 个字符的随机密钥，不能使用开发默认值或重复的字符")
+        for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_ACCOUNT_ID"):
+            if getattr(self, name) in ("", "wx_demo_appid", "demo_secret", "demotoken", "gh_demo", DEV_AES_KEY):
                 problems.append(f"{name}：生产环境必须填写公众号的真实配置")
+        if self.WECHAT_AES_KEY not in ("", DEV_AES_KEY) and _weak(self.WECHAT_AES_KEY):
+            problems.append("WECHAT_AES_KEY：请在公众平台“基本配置”中随机生成消息加解密密钥（EncodingAESKey），"
+                            "不能使用重复的字符")
+        if self.WECHAT_MESSAGE_MODE == "plain":
+            problems.append("WECHAT_MESSAGE_MODE：生产环境不能使用明文模式，请设为 safe（安全模式）或 compatible（兼容模式），"
+                            "并在公众平台选择相同的消息加解密方式")
+        if not self.PUBLIC_BASE_URL.startswith("https://"):
+            problems.append("PUBLIC_BASE_URL：生产环境必须是 https:// 开头的公网地址（市民网页与网页授权需要）")
+        for name in WECHAT_HOSTS:
+            if urlsplit(getattr(self, name)).scheme == "http" and not _private_host(getattr(self, name)):
+                problems.append(f"{name}：生产环境请使用 https://（或不设置，即微信官方地址）；"
+                                "http:// 只允许本机或内网地址（出口代理、预发环境的模拟器）")
         if not self.DATABASE_URL.startswith("postgresql"):
             problems.append("DATABASE_URL：生产环境必须使用 PostgreSQL")
         if not self.REDIS_URL:
@@ -198,8 +241,13 @@ class Settings(BaseSettings):
         if len(self.METRICS_TOKEN) < 24:
             problems.append("METRICS_TOKEN：生产环境必须为 /metrics 设置至少 24 个字符的随机令牌")
         if problems:
-            raise ValueError("；".join(problems))
+            raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def plain_http_wechat_bases(self) -> list[str]:
+        """The WeChat bases reached over plain http:// (production warns about them at start)."""
+        return [name for name in WECHAT_HOSTS if urlsplit(getattr(self, name)).scheme == "http"]
 
     @property
     def simulator_on(self) -> bool:
@@ -213,6 +261,30 @@ class Settings(BaseSettings):
         return {purpose.strip(): tid.strip() for purpose, tid in pairs}
 
 
+def _weak(secret: str) -> bool:
+    """Too few different characters to be a random secret."""
+    return len(set(secret)) < MIN_DISTINCT_CHARACTERS
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return False
+
+
+def _private_host(url: str) -> bool:
+    """``url`` is on this machine or a private network (an IP address; ``localhost``)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
 def load_settings(overrides: dict | None = None) -> Settings:
     """Read and validate the settings; raise :class:`SettingsError` with readable messages."""
     try:
@@ -220,7 +292,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "配置"
+            name = ".".join(str(part) for part in error["loc"])
             message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"  {name}: {message}")
+            # A check of several settings (production's) gives one line per problem, each naming its setting.
+            lines += [f"  {name}: {line}" if name else f"  {line}" for line in message.splitlines()]
         raise SettingsError("配置有误，服务无法启动：\n" + "\n".join(lines)) from None

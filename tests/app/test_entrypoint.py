@@ -37,12 +37,13 @@ def test_each_role_runs_its_command(role, expected):
 
 
 def test_web_concurrency_is_configurable():
-    environment = {**os.environ, "WEB_CONCURRENCY": "8", "WEB_THREADS": "2"}
+    environment = {**os.environ, "WEB_CONCURRENCY": "8", "WEB_CONNECTIONS": "500"}
     printed = subprocess.run([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "--print-config",
                               "wsgi:app"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60).stdout
     settings = {key.strip(): value.strip() for key, value in
                 (line.split("=", 1) for line in printed.splitlines() if "=" in line)}
-    assert settings["workers"] == "8" and settings["threads"] == "2"
+    assert settings["workers"] == "8" and settings["worker_connections"] == "500"
+    assert settings["worker_class"] == "web_worker.Worker"  # gevent: slow clients hold no thread (issue 25)
     # The access log never carries the query string (WeChat's signature, nonce, the citizen's openid).
     assert "%(U)s" in settings["access_log_format"] and "%(r)s" not in settings["access_log_format"]
 
@@ -65,3 +66,15 @@ def test_production_refuses_to_start_without_real_settings(tmp_path):
     result = run("migrate", dry=False, APP_ENV="production")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_behind_the_trusted_proxy_the_compose_file_publishes_gunicorn_on_loopback_only():
+    """TRUSTED_PROXY_HOPS > 0: whoever reached gunicorn directly could write X-Forwarded-For themselves."""
+    import re
+
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    web = text.split("\n  web:\n", 1)[1].split("\n  scheduler:\n", 1)[0]
+    published = [port.strip().strip("\"'") for group in re.findall(r"ports:\s*\[([^\]]*)\]", web)
+                 for port in group.split(",")]
+    assert 'TRUSTED_PROXY_HOPS: "1"' in text
+    assert all(port.startswith("127.0.0.1:") for port in published), published

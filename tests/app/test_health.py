@@ -75,3 +75,18 @@ def test_interaction_times_waiting_too_long_for_the_scheduler_show_on_healthz(cl
         assert stale["ok"] is False and stale["oldest_seconds"] == 300 and "调度进程" in stale["message"]
         wechat.flush()
         assert client.get("/healthz").get_json()["interactions"] == {"ok": True, "waiting": 0, "oldest_seconds": None}
+
+
+def test_health_details_need_the_metrics_token(tmp_path, redis_server, redis_client):
+    """With a metrics token (always in production) anyone else sees the bare status only."""
+    from tests.conftest import make_test_app
+
+    token = "t0k3n-for-the-dashboards-2026"
+    client = make_test_app(tmp_path, redis_server, METRICS_TOKEN=token).test_client()
+    for path, status in (("/healthz", "ok"), ("/readyz", "ready")):
+        for headers in ({}, {"Authorization": "Bearer wrong-token"}):
+            bare = client.get(path, headers=headers)
+            assert bare.status_code == 200 and bare.get_json()["status"] in (status, "degraded"), path
+            assert set(bare.get_json()) == {"status"}, (path, bare.get_json())
+        full = client.get(path, headers={"Authorization": f"Bearer {token}"}).get_json()
+        assert full["database"]["ok"] and full["redis"]["ok"], path

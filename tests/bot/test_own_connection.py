@@ -1,4 +1,4 @@
-"""The webhook's round trips on each thread's own Redis connection (bot/dedup.OwnConnectionPipeline)."""
+"""The webhook's round trips on the Redis connections its process keeps (bot/dedup.OwnConnectionPipeline)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,30 @@ def _client_id(client: redis.Redis) -> int:
     return pipe.execute()[0]
 
 
-def test_a_thread_keeps_its_connection_and_another_thread_has_its_own(redis_server):
+def test_trips_in_turn_share_one_connection_and_trips_at_once_have_their_own(redis_server):
     client = redis.Redis.from_url(redis_server)
     first, again = _client_id(client), _client_id(client)
-    other = []
-    thread = threading.Thread(target=lambda: other.append(_client_id(client)))
-    thread.start()
-    thread.join()
-    assert first == again and other[0] != first
+    in_turn = []
+    for _ in range(20):  # a thread (or greenlet) per HTTP connection, one after another
+        thread = threading.Thread(target=lambda: in_turn.append(_client_id(client)))
+        thread.start()
+        thread.join()
+    at_once, barrier = [], threading.Barrier(2)
+
+    def blocked_trip() -> None:
+        pipe = OwnConnectionPipeline(client)
+        pipe.client_id()
+        pipe.blpop(["own:never"], timeout=0.3)  # holds its connection while the other trip runs
+        barrier.wait()
+        at_once.append(pipe.execute()[0])
+
+    threads = [threading.Thread(target=blocked_trip) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert first == again and set(in_turn) == {first}, "no connection is opened per thread and left behind"
+    assert len(set(at_once)) == 2
 
 
 def test_a_trip_cut_by_a_timeout_leaves_no_answer_for_the_next_trip(redis_server):

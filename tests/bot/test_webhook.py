@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import structlog
 from sqlalchemy import func, select
 
 from bot.crypto import url_signature
@@ -268,3 +269,25 @@ def test_an_encrypted_answer_kept_is_not_sent_to_a_plain_copy(app):
     xml = wx.message_xml("o_retry_mixed", "text", Content="帮助", MsgId=msgid)
     WeChat(app.test_client(), mode="safe").post_xml(xml)
     assert WeChat(app.test_client(), mode="compat").post_xml(xml, mode="plain").get_data() == b"success"
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+def test_a_signed_push_to_another_account_is_dropped_with_success_and_stores_nothing(app, client, redis_client, mode):
+    from models import db
+
+    wechat = WeChat(client, mode=mode)
+    follow = wx.message_xml("o_elsewhere", "event", account="gh_another0account", Event="subscribe")
+    text = wx.message_xml("o_elsewhere", "text", account="gh_another0account", Content="我叫张三，电话13812345678",
+                          MsgId=wx.next_msgid())
+    with structlog.testing.capture_logs() as logs:
+        answers = [wechat.post_xml(follow), wechat.post_xml(text)]
+    assert [(a.status_code, a.get_data()) for a in answers] == [(200, b"success")] * 2
+    assert citizen_count(app) == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(InboundMessage.id))) == 0
+    assert redis_client.keys("dedup:*") == [] and redis_client.keys("conv:*") == []
+    dropped = [entry for entry in logs if entry["event"] == "webhook.other_account"]
+    assert [entry["to_account"] for entry in dropped] == ["gh_another0account"] * 2
+    assert "张三" not in str(logs) and "13812345678" not in str(logs) and "o_elsewhere" not in str(logs)
+    # The account's own pushes are answered as before.
+    assert "【活动】近期活动" in wechat.send("o_elsewhere", "text", Content="帮助")["Content"]

@@ -14,11 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION = {
     "APP_ENV": "production",
-    "SECRET_KEY": "x" * 40,
+    "SECRET_KEY": "q7Vd0tK2mW9xLr4Zp8Ns1Hc6Jb3Ye5Gu-Fa0Ti",
     "WECHAT_APPID": "wx1234567890abcdef",
     "WECHAT_SECRET": "s" * 32,
     "WECHAT_TOKEN": "prodtoken2026",
-    "WECHAT_AES_KEY": "Z" * 43,
+    "WECHAT_AES_KEY": "R3kM8vQ1zX6cT9wB2nL5pH7jF0dS4gY1aE8uK3oI6rW",
+    "WECHAT_ACCOUNT_ID": "gh_0123456789ab",
+    "PUBLIC_BASE_URL": "https://zmhd.example.gov.cn",
     "DATABASE_URL": "postgresql://zm:pw@db/zm",
     "REDIS_URL": "redis://redis:6379/0",
     "PERSONAL_DATA_KEY": "k2Vr0V5m3nqTrAL0yZp1YzH8mIYG6xXv0wQn0cKbU0g=",

@@ -120,3 +120,39 @@ def test_audit_values_read_as_beijing_time_and_name_empty_values():
 
     line = audit_values({"starts_at": "2026-03-20T06:00:00+00:00", "place": "", "seats": 20, "topic_id": None})
     assert line == "starts_at: 2026-03-20 14:00；place: （空）；seats: 20；topic_id: （无）"
+
+
+def test_a_form_token_older_than_the_console_idle_lifetime_is_refused(tmp_path, redis_server, redis_client):
+    """CSRF tokens expire with the session (CONSOLE_IDLE_SECONDS), not never."""
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from app import demo
+    from models import db
+    from services.admin import staff
+    from services.calendar import clock
+
+    app = make_test_app(tmp_path, redis_server, WTF_CSRF_ENABLED=True)
+    idle = app.extensions["settings"].CONSOLE_IDLE_SECONDS
+    with app.app_context():
+        demo.load(db.session, clock.now())
+        username, password, unit = USERS["unit_a"]
+        staff.create_user(db.session, username, "unit", password, unit, "", clock.now())
+    client = app.test_client()
+    page = client.get("/console/login").get_data(as_text=True)
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    secret = app.config["SECRET_KEY"]
+    raw = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(fresh)
+
+    class Earlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - idle - 60  # the page was opened longer ago than a session may stay idle
+
+    stale = URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=Earlier).dumps(raw)
+    form = {"username": username, "password": password}
+    assert client.post("/console/login", data={**form, "csrf_token": stale}).status_code == 400
+    assert client.post("/console/login", data={**form, "csrf_token": fresh}).status_code == 302
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -21,13 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 class HttpClient:
     """The part of Flask's test client that :class:`tests.conftest.WeChat` uses, over real HTTP."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, timeout: float = 30) -> None:
         self.base_url = base_url
+        self.timeout = timeout
         self.http = requests.Session()
 
     def post(self, path: str, query_string: dict, data: bytes, content_type: str):
         response = self.http.post(self.base_url + path, params=query_string, data=data,
-                                  headers={"Content-Type": content_type}, timeout=30)
+                                  headers={"Content-Type": content_type}, timeout=self.timeout)
         response.get_data = lambda as_text=False: response.text if as_text else response.content
         return response
 
@@ -87,8 +88,8 @@ class Gunicorn:
                 pass
         return found
 
-    def wechat(self) -> WeChat:
-        return WeChat(HttpClient(self.base_url))
+    def wechat(self, timeout: float = 30) -> WeChat:
+        return WeChat(HttpClient(self.base_url, timeout))
 
     def output(self) -> str:
         self.log.flush()
