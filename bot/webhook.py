@@ -267,14 +267,14 @@ class Inbound:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Dispatched:
     """What handling one push came to."""
 
     reply: Reply
     database_failed: bool = False  # the database refused or timed out: nothing of this push was stored
 
 
-def _dispatch(inbound: Inbound) -> Outcome:
+def _dispatch(inbound: Inbound) -> Dispatched:
     """Run the router; errors become an apology (or nothing, for events)."""
     ctx = ChatContext(
         openid=inbound.openid, msg_type=inbound.msg_type, fields=inbound.fields, now=inbound.now, session=db.session,
@@ -290,12 +290,12 @@ def _dispatch(inbound: Inbound) -> Outcome:
         # Most messages touch no table: no session was even opened, and there is nothing to commit.
         if db.session.registry.has() and db.session().in_transaction():
             db.session.commit()
-        return Outcome(reply)
+        return Dispatched(reply)
     except SQLAlchemyError:
         db.session.rollback()
         inbound.log.exception("webhook.database_error")
-        return Outcome(NoReply() if is_event else TextReply(texts.SORRY_BUSY), database_failed=True)
+        return Dispatched(NoReply() if is_event else TextReply(texts.SORRY_BUSY), database_failed=True)
     except Exception:
         db.session.rollback()
         inbound.log.exception("webhook.handler_error")
-        return Outcome(NoReply() if is_event else TextReply(texts.SORRY_ERROR))
+        return Dispatched(NoReply() if is_event else TextReply(texts.SORRY_ERROR))

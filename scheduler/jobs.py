@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What a job returns: how many rows it touched, and a one-line summary for the log and ``tick``.
-Outcome = tuple[int, str]
+# What a job returns (JobResult): how many rows it touched, and a one-line summary for the log and ``tick``.
+JobResult = tuple[int, str]
 
 
 @dataclass
@@ -49,12 +49,12 @@ class JobDefinition:
     """One periodic job: a name, what it runs, how to read its interval from the settings, what it is for."""
 
     name: str
-    run: Callable[[JobContext], Outcome]
+    run: Callable[[JobContext], JobResult]
     every: Callable[[Settings], float]
     description: str
 
 
-def record_interactions(ctx: JobContext) -> Outcome:
+def record_interactions(ctx: JobContext) -> JobResult:
     """The citizens' messages and follows noted by the webhook, written to the database."""
     client = ctx.app.extensions.get("redis")
     if client is None:
@@ -63,7 +63,7 @@ def record_interactions(ctx: JobContext) -> Outcome:
     return count, f"写入市民互动时间 {count} 人"
 
 
-def recover_outbox(ctx: JobContext) -> Outcome:
+def recover_outbox(ctx: JobContext) -> JobResult:
     """Rows held by a dead worker go back to the queue (flagged as possibly re-sent)."""
     alive = dispatch.worker_alive(dispatch.queue_connection(ctx.app))
     count = delivery.recover_abandoned(ctx.session, alive, ctx.now, ctx.settings.DELIVERY_MAX_ATTEMPTS)
@@ -71,35 +71,35 @@ def recover_outbox(ctx: JobContext) -> Outcome:
     return count, f"恢复中断的发送 {count} 条"
 
 
-def participant_reminders(ctx: JobContext) -> Outcome:
+def participant_reminders(ctx: JobContext) -> JobResult:
     """Reminders to selected participants, one working day before each event."""
     result = reminders.remind_participants(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
     ctx.session.commit()
     return result.created + result.cancelled, f"活动提醒新增 {result.created} 条，作废 {result.cancelled} 条"
 
 
-def deadline_reminders(ctx: JobContext) -> Outcome:
+def deadline_reminders(ctx: JobContext) -> JobResult:
     """Deadline reminders to the responsible unit's staff."""
     result = reminders.remind_staff(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
     ctx.session.commit()
     return result.created, f"期限提醒新增 {result.created} 条"
 
 
-def overdue_digest(ctx: JobContext) -> Outcome:
+def overdue_digest(ctx: JobContext) -> JobResult:
     """The coordinators' daily digest of overdue items."""
     result = reminders.send_digest(ctx.session, ctx.now, reminders.ReminderSettings.from_settings(ctx.settings))
     ctx.session.commit()
     return result.created, f"逾期日报新增 {result.created} 条"
 
 
-def waitlist_offers(ctx: JobContext) -> Outcome:
+def waitlist_offers(ctx: JobContext) -> JobResult:
     """Offers not answered by their deadline pass to the next person waiting."""
     expired = waitlist.expire_offers(ctx.session, ctx.now)
     ctx.session.commit()
     return len(expired), f"候补递补过期 {len(expired)} 条"
 
 
-def personal_data_retention(ctx: JobContext) -> Outcome:
+def personal_data_retention(ctx: JobContext) -> JobResult:
     """Applicants' personal fields are erased RETENTION_DAYS after their event; Redis-outage message keys after a day."""
     result = retention.erase_expired(ctx.session, ctx.now, ctx.settings.RETENTION_DAYS)
     return sum(result.values()), (
@@ -108,14 +108,14 @@ def personal_data_retention(ctx: JobContext) -> Outcome:
         f"清除 Redis 停用期间的消息记录 {result['inbound_messages']} 条")
 
 
-def rating_invitations_job(ctx: JobContext) -> Outcome:
+def rating_invitations_job(ctx: JobContext) -> JobResult:
     """Invitations to rate (好差评) to everyone checked in at an event that has ended."""
     count = rating_invitations.invite(ctx.session, ctx.now, ctx.settings.PUBLIC_BASE_URL)
     ctx.session.commit()
     return count, f"满意度评价邀请新增 {count} 条"
 
 
-def seal_lotteries(ctx: JobContext) -> Outcome:
+def seal_lotteries(ctx: JobContext) -> JobResult:
     """At the close of applications, events with an announced selection day get their lottery sealed."""
     from services import selection
 
@@ -133,7 +133,7 @@ def seal_lotteries(ctx: JobContext) -> Outcome:
     return sealed, f"封存抽签 {sealed} 场" + (f"，暂不能封存 {len(waiting)} 场（{waiting}）" if waiting else "")
 
 
-def dispatch_outbox(ctx: JobContext) -> Outcome:
+def dispatch_outbox(ctx: JobContext) -> JobResult:
     """Hand due outbox rows to the delivery workers (or, in a tick, send them here)."""
     if ctx.inline:
         from scheduler import worker
