@@ -30,8 +30,7 @@ from models import Application, Event, EventStatus, OutboxMessage, OutboxStatus,
 from services.calendar import clock, workdays
 from services.messaging import outbox, wording
 from services.participation.checkin_codes import assign_checkin_code
-from services.programme import deadline_texts as texts
-from services.programme import deadlines, links
+from services.programme import deadline_texts, deadlines, links
 
 REMINDER = deadlines.REMINDER_PURPOSE
 DEADLINE = "deadline"
@@ -226,10 +225,10 @@ def remind_staff(session, now: dt.datetime, cfg: ReminderSettings) -> Queued:
         for status, at in due_notices(session, event, now, cfg):
             subject = f"{status.rule}:{event.id}:{status.deadline.isoformat()}"
             payload = {
-                "text": texts.deadline_notice(event.title, status.rule, status.deadline),
+                "text": deadline_texts.deadline_notice(event.title, status.rule, status.deadline),
                 "template": "notice",
                 # A card's ``time`` field holds a time: the deadline day goes into the item, the time is the notice's.
-                "data": {"item": wording.DEADLINE_ITEM.format(duty=texts.SHORT_LABELS[status.rule],
+                "data": {"item": wording.DEADLINE_ITEM.format(duty=deadline_texts.SHORT_LABELS[status.rule],
                                                               day=wording.month_day(status.deadline)),
                          "title": event.title, "time": wording.when_short(at)},
                 "event_id": event.id,
@@ -251,11 +250,11 @@ def digest_due_at(day: dt.date, cfg: ReminderSettings) -> dt.datetime | None:
 
 def digest_text(items, today: dt.date) -> str:
     """The digest: one line per overdue item, cut to fit a customer-service text."""
-    text = texts.DIGEST_HEADER.format(today=texts.day_label(today), count=len(items))
+    text = deadline_texts.DIGEST_HEADER.format(today=deadline_texts.day_label(today), count=len(items))
     for number, (event, rule) in enumerate(items, 1):
-        line = texts.DIGEST_LINE.format(number=number, unit=event.unit_name, title=event.title,
-                                        duty=texts.SHORT_LABELS[rule.rule], deadline=texts.day_label(rule.deadline))
-        more = texts.DIGEST_MORE.format(count=len(items) - number + 1)
+        line = deadline_texts.DIGEST_LINE.format(number=number, unit=event.unit_name, title=event.title,
+                                        duty=deadline_texts.SHORT_LABELS[rule.rule], deadline=deadline_texts.day_label(rule.deadline))
+        more = deadline_texts.DIGEST_MORE.format(count=len(items) - number + 1)
         if number > DIGEST_MAX_LINES or len((text + line + more).encode()) > TEXT_LIMIT:
             return text + more
         text += line
@@ -275,7 +274,7 @@ def send_digest(session, now: dt.datetime, cfg: ReminderSettings) -> Queued:
     payload = {
         "text": digest_text(items, today),
         "template": "notice",
-        "data": {"item": texts.DIGEST_ITEM.format(count=len(items)), "title": items[0][0].title,
+        "data": {"item": deadline_texts.DIGEST_ITEM.format(count=len(items)), "title": items[0][0].title,
                  "time": wording.when_short(due)},
     }
     _enqueue_all(session, result, staff_openids(session, StaffRole.COORDINATOR), DIGEST,

@@ -22,8 +22,7 @@ from services.calendar import clock
 from services.messaging import reminders
 from services.messaging.reminders import ReminderSettings
 from services.participation import rating_invitations, ratings
-from services.programme import deadline_texts as texts
-from services.programme import deadlines
+from services.programme import deadline_texts, deadlines
 
 PURPOSE_LABELS = {
     reminders.REMINDER: "活动提醒",
@@ -89,7 +88,7 @@ def _participant_reminders(session, now, end, cfg: ReminderSettings) -> list[Pla
                          list(session.scalars(deadlines.participants_query(event.id))))
         if count:
             items.append(PlannedSend(at, "活动提醒", f"{event.title}（{subject}）", count,
-                                     texts.estimated_note(due.missing_years)))
+                                     deadline_texts.estimated_note(due.missing_years)))
     return items
 
 
@@ -108,8 +107,8 @@ def _staff_notices(session, now, end, cfg: ReminderSettings) -> list[PlannedSend
             count = _missing(session, reminders.DEADLINE, subject, openids)
             if at <= end and count:
                 items.append(PlannedSend(max(at, now), "期限提醒",
-                                         f"{event.title}：{texts.SHORT_LABELS[deadline.rule]}", count,
-                                         f"期限{texts.day_label(deadline.day)}"))
+                                         f"{event.title}：{deadline_texts.SHORT_LABELS[deadline.rule]}", count,
+                                         f"期限{deadline_texts.day_label(deadline.day)}"))
     return items
 
 

@@ -16,7 +16,7 @@ from models import Citizen, Event, Rating, RatingFollowUp
 from services.admin import audit
 from services.calendar import clock, workdays
 from services.messaging import outbox, wording
-from services.participation import rating_texts as texts
+from services.participation import rating_texts
 
 CALLBACK_WORKING_DAYS = 1
 REPLY_WORKING_DAYS = 15
@@ -151,7 +151,7 @@ def _push(session, follow_up: RatingFollowUp, now: dt.datetime) -> None:
     if citizen is None or citizen.erased_at is not None:
         return
     event = follow_up.event
-    text = texts.FOLLOW_UP_REPLY.format(title=event.title, level=texts.LEVELS[rating.level],
+    text = rating_texts.FOLLOW_UP_REPLY.format(title=event.title, level=rating_texts.LEVELS[rating.level],
                                         unit=follow_up.unit.name, reply=follow_up.reply)
     payload = {"text": wording.fit_bytes(text), "template": "reply",
                "data": {"subject": event.title, "result": "已整改答复", "unit": follow_up.unit.name,

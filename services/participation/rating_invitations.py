@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from models import Application, ApplicationStatus, Citizen, Event, OutboxMessage, OutboxStatus
 from services.messaging import outbox, wording
-from services.participation import rating_texts as texts
+from services.participation import rating_texts
 from services.participation.ratings import RATED_STATUSES, WINDOW, closes_at
 
 PURPOSE = "rating_invite"
@@ -33,10 +33,10 @@ def rating_url(event_id: int, base_url: str) -> str:
 def payload(event: Event, base_url: str) -> dict:
     """Text for the chat window, fields for the template card, the page as its link."""
     url = rating_url(event.id, base_url)
-    text = texts.INVITATION.format(title=event.title, days=WINDOW.days,
-                                   link=texts.INVITATION_LINK.format(url=url) if url else "")
+    text = rating_texts.INVITATION.format(title=event.title, days=WINDOW.days,
+                                   link=rating_texts.INVITATION_LINK.format(url=url) if url else "")
     body = {"text": wording.fit_bytes(text), "template": "notice", "event_id": event.id,
-            "data": {"item": texts.INVITATION_ITEM, "title": event.title,
+            "data": {"item": rating_texts.INVITATION_ITEM, "title": event.title,
                      "time": wording.when_short(event.starts_at)}}
     if url:
         body["url"] = url

@@ -37,7 +37,7 @@ from models import (
     Unit,
 )
 from services.calendar import clock, workdays
-from services.programme import deadline_texts as texts
+from services.programme import deadline_texts
 
 REMINDER_DAYS_BEFORE = 1
 ANNOUNCEMENT_DAYS_BEFORE = 3
@@ -199,12 +199,12 @@ def _duty(event: Event, rule: str) -> tuple[dt.datetime | None, list[str]]:
     Materials count as done once published with the link (and a lecture's video).
     """
     if rule == ANNOUNCEMENT:
-        missing = [texts.FIELD_LABELS[name] for name in ("agenda", "online_participation")
+        missing = [deadline_texts.FIELD_LABELS[name] for name in ("agenda", "online_participation")
                    if not (getattr(event, name) or "").strip()]
         return event.announced_at, missing
     if rule == SELECTION_NOTICE:
         return event.selection_notified_at, []
-    missing = [texts.FIELD_LABELS[name] for name in ("materials_url", "video_url")
+    missing = [deadline_texts.FIELD_LABELS[name] for name in ("materials_url", "video_url")
                if not getattr(event, name) and (name == "materials_url" or event.kind == EventKind.POLICY_LECTURE)]
     return (None if missing else event.materials_published_at), missing
 
@@ -217,45 +217,45 @@ def _not_before(event: Event, rule: str) -> dt.datetime | None:
 def _judge(deadline: RuleDate, done_at: dt.datetime | None, missing: list[str], now: dt.datetime,
            not_before: dt.datetime | None) -> RuleStatus:
     """Green, amber or red for one deadline."""
-    label = texts.RULE_LABELS[deadline.rule]
+    label = deadline_texts.RULE_LABELS[deadline.rule]
     base = {"rule": deadline.rule, "label": label, "deadline": deadline.day,
             "estimated": deadline.estimated, "missing_years": deadline.missing_years}
-    warn = texts.estimated_note(deadline.missing_years)
+    warn = deadline_texts.estimated_note(deadline.missing_years)
     if done_at is not None:
         in_time = clock.local(done_at).date() <= deadline.day
         status = (AMBER if missing else GREEN) if in_time else RED
-        reason = texts.done_reason(label, done_at, deadline.day, in_time, missing)
+        reason = deadline_texts.done_reason(label, done_at, deadline.day, in_time, missing)
         return RuleStatus(**base, status=status, reason=reason + warn, done=True, done_at=done_at)
     if not_before is not None and now < not_before:
-        return RuleStatus(**base, status=GREEN, reason=texts.not_yet_due(label, deadline.day) + warn)
+        return RuleStatus(**base, status=GREEN, reason=deadline_texts.not_yet_due(label, deadline.day) + warn)
     today = clock.local(now).date()
     if today > deadline.day:
-        return RuleStatus(**base, status=RED, overdue=True, reason=texts.overdue(label, deadline.day, missing) + warn)
+        return RuleStatus(**base, status=RED, overdue=True, reason=deadline_texts.overdue(label, deadline.day, missing) + warn)
     left = workdays.estimate_between(today, deadline.day).value
     status = AMBER if left <= AMBER_WORKING_DAYS else GREEN
-    return RuleStatus(**base, status=status, reason=texts.pending(label, deadline.day, left, missing) + warn)
+    return RuleStatus(**base, status=status, reason=deadline_texts.pending(label, deadline.day, left, missing) + warn)
 
 
 def _judge_reminder(session, event: Event, now: dt.datetime) -> RuleStatus:
     """Whether the selected participants were (or will be) reminded."""
     due = reminder_due_at(event)
-    base = {"rule": REMINDER, "label": texts.RULE_LABELS[REMINDER], "deadline": due.day,
+    base = {"rule": REMINDER, "label": deadline_texts.RULE_LABELS[REMINDER], "deadline": due.day,
             "estimated": due.estimated, "missing_years": due.missing_years}
-    warn = texts.estimated_note(due.missing_years)
+    warn = deadline_texts.estimated_note(due.missing_years)
     if now < due.at:
-        return RuleStatus(**base, status=GREEN, reason=texts.reminder_planned(due.at) + warn)
+        return RuleStatus(**base, status=GREEN, reason=deadline_texts.reminder_planned(due.at) + warn)
     eligible = count_participants(session, event.id)
     counts = reminder_counts(session, event)
     sent, failed = counts.get(OutboxStatus.SENT, 0), counts.get(OutboxStatus.FAILED, 0)
     queued = counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0)
     if failed:
-        return RuleStatus(**base, status=AMBER, reason=texts.reminder_failed(sent, failed) + warn)
+        return RuleStatus(**base, status=AMBER, reason=deadline_texts.reminder_failed(sent, failed) + warn)
     if sent + queued >= eligible:
         return RuleStatus(**base, status=GREEN, done=queued == 0,
-                          reason=texts.reminder_sent(sent, queued) + warn)
+                          reason=deadline_texts.reminder_sent(sent, queued) + warn)
     status = RED if now >= event.starts_at else AMBER
     return RuleStatus(**base, status=status, overdue=status == RED,
-                      reason=texts.reminder_missing(eligible - sent - queued) + warn)
+                      reason=deadline_texts.reminder_missing(eligible - sent - queued) + warn)
 
 
 def reminder_subject(event: Event) -> str:
