@@ -2,6 +2,7 @@
 
 from models.base import Base, db, run
 from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
+from models.coordination import ModerationItem, ModerationKind, ModerationStatus, SuggestionTriage
 from models.engagement import (
     AdoptionProgress,
     LectureQuestion,
@@ -26,6 +27,11 @@ from models.staff import AuditLog, StaffRole, StaffUser
 __all__ = [
     # after the event: adoption progress and lecture questions (models/engagement.py)
     "AdoptionProgress",
+    # the coordinator's side: triage and moderation (models/coordination.py)
+    "ModerationItem",
+    "ModerationKind",
+    "ModerationStatus",
+    "SuggestionTriage",
     "LectureQuestion",
     "ProgressStage",
     "QuestionStatus",

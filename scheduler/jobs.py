@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from scheduler import dispatch
 from services.messaging import delivery, reminders
-from services.participation import interactions, rating_invitations, waitlist
+from services.participation import interactions, rating_invitations, triage, waitlist
 from services.privacy import retention
 
 # What a job returns: how many rows it touched, and a one-line summary for the log and ``tick``.
@@ -108,6 +108,13 @@ def rating_invitations_job(ctx: JobContext) -> Outcome:
     return count, f"满意度评价邀请新增 {count} 条"
 
 
+def triage_suggestions(ctx: JobContext) -> Outcome:
+    """New suggestions routed (or a unit proposed) and linked to their near-duplicates; jieba loads here, not in the webhook."""
+    count = triage.run_pending(ctx.session, ctx.now)
+    ctx.session.commit()
+    return count, f"意见建议分派与相近建议关联 {count} 条"
+
+
 def dispatch_outbox(ctx: JobContext) -> Outcome:
     """Hand due outbox rows to the delivery workers (or, in a tick, send them here)."""
     if ctx.inline:
@@ -143,6 +150,8 @@ JOBS: tuple[JobDefinition, ...] = (
                   "活动结束满保留期后删除报名者个人信息"),
     JobDefinition("rating_invitations", rating_invitations_job, "SCHEDULER_TICK_SECONDS",
                   "活动结束后邀请已签到的参加人员进行满意度评价"),
+    JobDefinition("triage_suggestions", triage_suggestions, "SCHEDULER_TICK_SECONDS",
+                  "新到的意见建议：按活动分派、为综合建议推荐办理单位、关联相近建议"),
     JobDefinition("dispatch_outbox", dispatch_outbox, "DELIVERY_DISPATCH_SECONDS",
                   "把到期的待发消息交给发送进程"),
 )

@@ -21,7 +21,8 @@ from services.admin import audit, exports, rating_stats
 from services.calendar import clock, workdays
 
 GENERAL_TOPIC = "综合（未关联活动）"
-UNASSIGNED_UNIT = "未分派"
+# A general suggestion not yet routed is held by the district office: what its citizen was told.
+UNASSIGNED_UNIT = "区政务服务和数据管理局（待分派）"
 SELECTED = (ApplicationStatus.SELECTED, ApplicationStatus.CHECKED_IN)
 ADOPTION_LABELS = {Adoption.ADOPTED: "采纳", Adoption.PARTLY: "部分采纳", Adoption.NOT_ADOPTED: "暂不采纳",
                    Adoption.TRANSFERRED: "已转办"}
