@@ -57,7 +57,8 @@ class EmptyText(ModerationError):
 def _queue(session, kind: ModerationKind, object_id: int, event_id: int | None, text: str, answer: str,
            now: dt.datetime) -> ModerationItem:
     """Create or refresh the item; unchanged text keeps its decision, changed text waits again."""
-    masked_text, masked_answer = masking.mask_text(text), masking.mask_text(answer)
+    masked_text = masking.mask_text(text)
+    masked_answer = masking.mask_with_names(answer, masked_text.names)
     kinds = list(dict.fromkeys(masked_text.kinds + masked_answer.kinds))
     flagged = masking.held_words(text) + [w for w in masking.held_words(answer) if w not in masking.held_words(text)]
     item = session.scalar(select(ModerationItem).where(ModerationItem.kind == kind,

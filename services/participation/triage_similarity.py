@@ -24,7 +24,13 @@ STOPWORDS = frozenset(
     "建议 希望 能否 可以 能够 是否 一下 一些 这个 那个 我们 你们 他们 我的 自己 进一步 相关 有关 问题 情况 "
     "目前 现在 现有 没有 不是 还是 就是 因为 所以 如果 但是 而且 以及 或者 然后 已经 非常 比较 特别 尤其 "
     "经常 时候 感觉 觉得 认为 谢谢 感谢 您好 你好 请问 麻烦 政府 部门 有关部门 相关部门 加强 增加 提高 "
-    "完善 解决 尽快 及时 多多 一直 很多 不少 不够 不便 方便 市民 居民 群众 大家 我们家 孩子 老人".split())
+    "完善 解决 尽快 及时 多多 一直 很多 不少 不够 不便 方便 市民 居民 群众 大家 我们家 孩子 老人 很大 太大 "
+    "夏天 冬天 晚上 早上 每天 总是 老是 一次 两天 三天 多次 反映 处理 请问 帮忙 能不能 什么 怎么 为什么".split())
+# Words of the district's services jieba's general dictionary splits or lacks.
+DOMAIN_WORDS = ("清运", "垃圾分类", "人防", "人防工程", "防空警报", "接诉即办", "一网通办", "占道经营",
+                "私搭乱建", "停车位", "停车难", "老旧小区", "营商环境", "社保卡", "养老保险", "失业保险", "劳动仲裁",
+                "土地承包", "土地流转", "集体经济", "课后服务", "学位", "网格员", "井盖", "公厕", "预付卡", "食品安全",
+                "招商引资", "中介机构", "帮办代办", "政务服务", "养老驿站", "加装电梯")
 TOKEN = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]+")
 
 
@@ -38,6 +44,8 @@ def _segmenter():
 
                 jieba.setLogLevel(60)
                 jieba.initialize()
+                for word in DOMAIN_WORDS:
+                    jieba.add_word(word, freq=20000)
                 _jieba = jieba
     return _jieba
 
@@ -55,7 +63,7 @@ def words(text: str) -> list[str]:
 def features(text: str) -> list[str]:
     """Words plus the character pairs inside them (so 停车位 and 停车场 still share 停车)."""
     found = words(text)
-    pairs = [f"#{w[i:i + 2]}" for w in found if len(w) > 2 for i in range(len(w) - 1)]
+    pairs = [f"#{w[i:i + 2]}" for w in found for i in range(len(w) - 1)]
     return found + pairs
 
 
@@ -108,10 +116,21 @@ class Index:
                 continue
             score = sum(query[t] * vector[t] for t in common)
             if document.unit not in best or score > best[document.unit].score:
-                shared = tuple(sorted((t for t in common if not t.startswith("#")),
-                                      key=lambda t: -query[t] * vector[t])[:4])
+                shared = _shared_terms(common, query, vector)
                 best[document.unit] = Match(document, score, shared)
         return sorted(best.values(), key=lambda m: -m.score)
+
+
+def _shared_terms(common: set[str], query: dict[str, float], vector: dict[str, float]) -> tuple[str, ...]:
+    """The heaviest shared words, then character pairs no shown word already contains (at most 4)."""
+    shown: list[str] = []
+    for term in sorted(common, key=lambda t: (t.startswith("#"), -query[t] * vector[t])):
+        text = term.lstrip("#")
+        if not any(text in word for word in shown):
+            shown.append(text)
+        if len(shown) == 4:
+            break
+    return tuple(shown)
 
 
 def unit_scores(index: Index, terms: list[str], neighbours: int = 3) -> list[tuple[str, float, Match]]:

@@ -38,6 +38,11 @@ class Masked:
 
     text: str
     kinds: tuple[str, ...]
+    names: tuple[str, ...] = ()  # the names found, to mask them in a reply that repeats them
+
+
+def _masked_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 1 or 1)
 
 
 def _name(match: re.Match) -> str:
@@ -46,7 +51,7 @@ def _name(match: re.Match) -> str:
         return match.group(0)
     if lead == "我姓":
         return f"{lead}*"
-    return f"{lead}{name[0]}{'*' * (len(name) - 1 or 1)}"
+    return f"{lead}{_masked_name(name)}"
 
 
 ADDRESS_LEADS = ("家住在", "家住", "住在", "住", "位于", "在", "于", "到")
@@ -65,10 +70,22 @@ def mask_text(text: str | None) -> Masked:
         value, count = pattern.subn(_address if kind == "address" else MASK[kind], value)
         if count:
             kinds.append(LABELS[kind])
+    names = tuple(dict.fromkeys(m.group(2) for m in NAME_AFTER.finditer(value)
+                                if _name(m) != m.group(0) and m.group(1) != "我姓" and len(m.group(2)) >= 2))
     named = NAME_AFTER.sub(_name, value)
     if named != value:
         kinds.append(LABELS["name"])
-    return Masked(named, tuple(kinds))
+    return Masked(named, tuple(kinds), names)
+
+
+def mask_with_names(text: str | None, names: tuple[str, ...]) -> Masked:
+    """:func:`mask_text`, and also every occurrence of ``names`` (found in the text a reply answers)."""
+    masked = mask_text(text)
+    value = masked.text
+    for name in names:
+        value = value.replace(name, _masked_name(name))
+    kinds = masked.kinds + ((LABELS["name"],) if value != masked.text and LABELS["name"] not in masked.kinds else ())
+    return Masked(value, kinds, masked.names)
 
 
 def held_words(text: str | None) -> list[str]:
