@@ -2,7 +2,14 @@
 
 from models.base import Base, db, run
 from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
-from models.coordination import ModerationItem, ModerationKind, ModerationStatus, SuggestionTriage
+from models.coordination import (
+    ChangeReportStatus,
+    EventChangeReport,
+    ModerationItem,
+    ModerationKind,
+    ModerationStatus,
+    SuggestionTriage,
+)
 from models.engagement import (
     AdoptionProgress,
     LectureQuestion,
@@ -28,6 +35,8 @@ __all__ = [
     # after the event: adoption progress and lecture questions (models/engagement.py)
     "AdoptionProgress",
     # the coordinator's side: triage and moderation (models/coordination.py)
+    "ChangeReportStatus",
+    "EventChangeReport",
     "ModerationItem",
     "ModerationKind",
     "ModerationStatus",

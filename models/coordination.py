@@ -1,4 +1,5 @@
-"""The coordinator's side: suggestion triage (routing, near-duplicates) and moderation before citizen text goes public."""
+"""The coordinator's side: suggestion triage (routing, near-duplicates), moderation before citizen text goes public,
+and 报备 of changes to published events."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db
 from models.people import Suggestion
-from models.programme import Unit, _enum
+from models.programme import Event, Unit, _enum
 from models.staff import StaffUser
 from models.types import EncryptedText
 
@@ -73,3 +74,39 @@ class ModerationItem(db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")
 
     decided_by: Mapped[StaffUser | None] = relationship()
+
+
+class ChangeReportStatus(enum.StrEnum):
+    OPEN = "open"  # 待确认: the coordinator has not looked yet (or the unit answered a question)
+    ASKED = "asked"  # 待补充: the coordinator asked back
+    ACKNOWLEDGED = "acknowledged"  # 已知悉
+
+
+class EventChangeReport(db.Model):
+    """A 报备: a change to a published event (before → after), why, who and when, and the coordinator's answer."""
+
+    __tablename__ = "event_change_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # edit / postpone / cancel
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reason_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reason_due_on: Mapped[dt.date] = mapped_column()
+    late: Mapped[bool] = mapped_column(default=False)  # made within 3 working days of the event
+    citizens_told: Mapped[int] = mapped_column(default=0)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[ChangeReportStatus] = mapped_column(
+        _enum(ChangeReportStatus, "change_report_status"), default=ChangeReportStatus.OPEN, index=True)
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    event: Mapped[Event] = relationship()
+    unit: Mapped[Unit] = relationship()
+    staff: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_id])

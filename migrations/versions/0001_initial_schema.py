@@ -356,6 +356,37 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_suggestions_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_suggestions_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('event_change_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=False),
+    sa.Column('after', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('reason_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reason_due_on', sa.Date(), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('citizens_told', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.Enum('open', 'asked', 'acknowledged', name='change_report_status', native_enum=False, length=20), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['staff_users.id'], name=op.f('fk_event_change_reports_decided_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_change_reports_event_id_events')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], name=op.f('fk_event_change_reports_staff_id_staff_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_event_change_reports_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_change_reports'))
+    )
+    with op.batch_alter_table('event_change_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_change_reports_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_change_reports_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_change_reports_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_change_reports_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('moderation_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('suggestion', 'question', name='moderation_kind', native_enum=False, length=20), nullable=False),
@@ -451,6 +482,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rating_follow_ups_event_id'))
 
     op.drop_table('rating_follow_ups')
+    with op.batch_alter_table('event_change_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_status'))
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_event_id'))
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_created_at'))
+
+    op.drop_table('event_change_reports')
     with op.batch_alter_table('suggestion_triage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suggestion_triage_routed_at'))
         batch_op.drop_index(batch_op.f('ix_suggestion_triage_duplicate_of_id'))
