@@ -28,8 +28,10 @@ def suggestion_handler(suggestion) -> str:
 @bp.app_template_global("triage_panel")
 def triage_panel(suggestion) -> dict:
     """The triage of one suggestion (computed now if the job has not reached it), its links and the units."""
-    # Not committed here: the scheduler's job stores it; a page only shows it.
-    row = triage.triage(db.session, suggestion.id, clock.now())
+    # Not committed here: the scheduler's job stores it (and routing or replying brings it up to date).
+    now = clock.now()
+    triage.run_pending(db.session, now, limit=20)
+    row = triage.triage(db.session, suggestion.id, now)
     return {"row": row, "linked": triage.linked(db.session, suggestion.id), "form": EmptyForm(),
             "units": db.session.scalars(select(Unit).order_by(Unit.name)).all()}
 

@@ -22,6 +22,8 @@ LIVE_PURPOSE = "question_answered_live"
 def reply_suggestion(session, suggestion_id: int, staff, adoption, reply_text: str, reason: str, now: dt.datetime,
                      publish: bool = True, ip: str = ""):
     """``suggestions.reply``; once published, the linked suggestions get the same reply and each goes to moderation."""
+    if publish:  # links made by suggestions the scheduler's triage has not reached yet
+        triage.run_pending(session, now)
     suggestion = suggestions.reply(session, suggestion_id, staff, adoption, reply_text, reason, now, publish=publish,
                                    ip=ip)
     if publish:

@@ -136,13 +136,16 @@ def run_pending(session, now: dt.datetime, limit: int = 200) -> int:
                                                               SuggestionTriage.suggestion_id == Suggestion.id)
                               .where(SuggestionTriage.suggestion_id.is_(None), Suggestion.erased_at.is_(None))
                               .order_by(Suggestion.created_at, Suggestion.id).limit(limit)).all()
+    # One index for the batch: the general suggestions waiting are not in it (only routed ones are).
+    index = triage_similarity.Index(_documents(session, now, set())) if waiting else None
     for suggestion_id in waiting:
-        triage(session, suggestion_id, now)
+        triage(session, suggestion_id, now, index)
     return len(waiting)
 
 
 def route(session, suggestion_id: int, unit_id: int | None, staff, now: dt.datetime, ip: str = "") -> Suggestion:
     """Accept the proposal (``unit_id`` None) or route to another unit; the citizen is told where it went."""
+    run_pending(session, now)  # so the near-duplicates that arrived since the last pass follow too
     row = triage(session, suggestion_id, now)
     chosen = unit_id or row.proposed_unit_id
     if not chosen:
