@@ -70,3 +70,10 @@ def test_the_dashboard_and_board_show_the_coordinators_counts(app, console_data,
     board = login_as("coordinator").get("/console/compliance").get_data(as_text=True)
     assert 'id="late-changes">0<' in board and 'id="unreported-changes">0<' in board
     assert login_as("unit_a").get("/console/changes").status_code == 200
+
+
+def test_the_statistics_and_the_annual_report_show_the_coordination_table(app, console_data, login_as):
+    page = login_as("coordinator").get("/console/stats").get_data(as_text=True)
+    assert 'id="coordination-table"' in page and "平均分派用时" in page
+    annual_page = login_as("coordinator").get("/console/annual").get_data(as_text=True)
+    assert 'id="coordination-table"' in annual_page
