@@ -2,7 +2,7 @@
 
 The set (``bench/data/triage_labelled.tsv``) is written for the purpose: 222
 suggestions over 117 days across the 16 units of the 2024 plan, some of them
-restating an earlier one (27, 25 of them within 60 days). It replays them in arrival order through the very
+restating an earlier one within 60 days (27), and three restating one older than that (not to be linked). It replays them in arrival order through the very
 functions the service runs (``services.participation.triage_similarity``):
 
 - **routing**: every suggestion is taken as general; the proposal compares it with

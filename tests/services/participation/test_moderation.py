@@ -125,3 +125,14 @@ def test_a_question_answered_live_is_told_to_the_asker_and_public_after_approval
     assert shown.id == question.id and "李*" in approved.text
     answers.answer_in_writing(session, question.id, unit, "本月底前发放。", after)
     assert moderation.public_questions(session, lecture.id) == []  # the written answer waits for approval
+
+
+def test_a_citizen_who_erases_their_data_takes_their_public_text_with_them(session):
+    from services.privacy import mydata
+
+    unit = _staff(session, "unit1", StaffRole.UNIT)
+    made = suggestions.create(session, "o_a", IDEA, NOW)
+    answers.reply_suggestion(session, made.id, unit, "adopted", "已安排。", "", NOW)
+    moderation.approve(session, session.scalars(select(ModerationItem)).one().id, unit, NOW)
+    mydata.erase(session, "o_a", NOW + dt.timedelta(days=1))
+    assert session.scalars(select(ModerationItem)).all() == []
