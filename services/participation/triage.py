@@ -89,10 +89,14 @@ def _propose(session, row: SuggestionTriage, suggestion: Suggestion, index: tria
 
 
 def _link_duplicate(session, row: SuggestionTriage, suggestion: Suggestion) -> None:
-    """Link to the first suggestion of the most similar earlier one's group, within the window."""
+    """Link to the first suggestion of the most similar earlier one's group, within the window.
+
+    Only like with like: about the same event, or both general (one reply must fit both).
+    """
     mine = triage_similarity.words(suggestion.text)
+    same_subject = (Suggestion.event_id == suggestion.event_id) if suggestion.event_id else Suggestion.event_id.is_(None)
     earlier = session.scalars(select(Suggestion).where(
-        Suggestion.id != suggestion.id, Suggestion.erased_at.is_(None),
+        Suggestion.id != suggestion.id, Suggestion.erased_at.is_(None), same_subject,
         Suggestion.created_at >= suggestion.created_at - DUPLICATE_WINDOW,
         Suggestion.created_at <= suggestion.created_at).order_by(Suggestion.created_at, Suggestion.id)).all()
     best, best_score = None, 0.0
@@ -107,6 +111,12 @@ def _link_duplicate(session, row: SuggestionTriage, suggestion: Suggestion) -> N
     root = session.get(SuggestionTriage, best.id)
     row.duplicate_of_id = root.duplicate_of_id if root is not None and root.duplicate_of_id else best.id
     row.duplicate_score = round(best_score, 3)
+    first = session.get(Suggestion, row.duplicate_of_id)
+    if suggestion.event_id is None and suggestion.unit_id is None and first.unit_id is not None:
+        # A general one that restates a routed one goes where that one went.
+        row.proposed_unit_id, row.score = first.unit_id, round(best_score, 3)
+        row.reason = triage_texts.REASON_DUPLICATE.format(unit=first.unit.name, label=first.tracking_no,
+                                                          score=best_score)
 
 
 def triage(session, suggestion_id: int, now: dt.datetime, index: triage_similarity.Index | None = None

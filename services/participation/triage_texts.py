@@ -9,6 +9,7 @@ AWAITING_ROUTING = f"{DISTRICT_OFFICE}（待分派）"
 REASON_EVENT_HOST = "关于活动“{title}”，由该活动的主责单位办理。"
 REASON_SUGGESTION = "与已由{unit}办理的建议 {label} 相近（相似度 {score:.2f}；共同词：{shared}）。"
 REASON_EVENT = "与{unit}的活动{label}相近（相似度 {score:.2f}；共同词：{shared}）。"
+REASON_DUPLICATE = "与已由{unit}办理的建议 {label} 内容相近（相似度 {score:.2f}），已关联，建议一并转{unit}办理。"
 REASON_NONE = "未找到相近的已办理建议或活动，请人工选择办理单位。"
 
 ROUTED_PUSH = (

@@ -127,3 +127,15 @@ def test_a_suggestion_count_stays_one_row_per_suggestion(session):
     suggestions.create(session, "o_a", GARBAGE, NOW)
     triage.run_pending(session, NOW)
     assert len(session.scalars(select(SuggestionTriage)).all()) == len(session.scalars(select(Suggestion)).all())
+
+
+def test_only_like_is_linked_with_like_and_a_restated_general_one_follows_the_routed_one(session, coordinator):
+    first = suggestions.create(session, "o_a", PARKING, NOW - dt.timedelta(days=3))
+    triage.route(session, first.id, _unit(session, "林校路街道").id, coordinator, NOW - dt.timedelta(days=2))
+    event_id = session.scalar(select(Event.id).where(Event.code == "OD-08"))
+    about_event = suggestions.create(session, "o_b", PARKING_AGAIN, NOW, event_id=event_id)
+    general = suggestions.create(session, "o_c", PARKING_AGAIN, NOW + dt.timedelta(minutes=1))
+    assert triage.triage(session, about_event.id, NOW).duplicate_of_id is None
+    row = triage.triage(session, general.id, NOW)
+    assert row.duplicate_of_id == first.id and row.proposed_unit.name == "林校路街道"
+    assert first.tracking_no in row.reason and "一并" in row.reason
