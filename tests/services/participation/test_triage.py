@@ -139,3 +139,9 @@ def test_only_like_is_linked_with_like_and_a_restated_general_one_follows_the_ro
     row = triage.triage(session, general.id, NOW)
     assert row.duplicate_of_id == first.id and row.proposed_unit.name == "林校路街道"
     assert first.tracking_no in row.reason and "一并" in row.reason
+
+
+def test_the_citizen_and_the_staff_name_the_same_office():
+    from handlers import texts
+
+    assert triage.DISTRICT_OFFICE == texts.DISTRICT_OFFICE and triage.handler_label is not None
