@@ -11,7 +11,7 @@ from flask_login import current_user
 from console import NAV, bp
 from console.access import scoped_unit_id, writers
 from models import StaffRole, db
-from services.admin import annual, exports
+from services.admin import annual, coordination_stats, exports
 from services.calendar import clock
 
 NAV.append(("console.annual_report", "年度绩效", (StaffRole.COORDINATOR, StaffRole.UNIT)))
@@ -40,7 +40,8 @@ def annual_report():
     report = annual.compute(db.session, year, now, unit_id)
     return render_template("console/annual.html", report=report, year=year, error=error,
                            years=annual.years(db.session, now), rules=annual.RULES, rule_headers=annual.RULE_HEADERS,
-                           notes=annual.NOTES, show_total=unit_id is None)
+                           notes=annual.NOTES, show_total=unit_id is None,
+                           coordination=coordination_stats.per_unit(db.session, annual.year_scope(year, unit_id), now))
 
 
 @bp.get("/annual/export.xlsx")

@@ -200,7 +200,8 @@ def event_edit(event_id: int):
         _fill_form(form, event)
     elif form.validate_on_submit():
         try:
-            event_admin.update_event(db.session, event.id, _event_data(form), current_user, clock.now())
+            event_admin.update_event(db.session, event.id, _event_data(form), current_user, clock.now(),
+                                     change_reason=form.change_reason.data or "")
         except event_admin.InvalidEventData as error:
             db.session.rollback()
             _attach_errors(form, error)

@@ -63,6 +63,8 @@ class EventForm(ConsoleForm):
     apply_opens_at = DateTimeLocalField("报名开始时间", format=DATETIME_FORMAT, validators=[Optional()])
     apply_closes_at = DateTimeLocalField("报名截止时间", format=DATETIME_FORMAT, validators=[Optional()])
     selection_planned_on = DateField("计划遴选日期", validators=[Optional()])
+    # Only for a published event (报备, services.programme.change_reports); sent to applicants with the change.
+    change_reason = TextAreaField("变更原因", validators=[Optional(), Length(max=500)])
 
 
 class PublishForm(ConsoleForm):

@@ -18,7 +18,7 @@ from console.forms_engagement import QuestionReplyForm
 from console.forms_staff import EmptyForm
 from models import Event, EventKind, EventStatus, LectureQuestion, QuestionStatus, db
 from services.calendar import clock
-from services.participation import questions, questions_texts
+from services.participation import answers, questions, questions_texts
 
 NAV.append(("console.questions_list", "讲座答疑", None))
 
@@ -92,9 +92,10 @@ def question_live(question_id: int):
     question = _question(question_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    questions.mark_live(db.session, question.id, current_user, clock.now(), ip=request.remote_addr or "")
+    answers.answer_live(db.session, question.id, current_user, clock.now(), ip=request.remote_addr or "",
+                        base_url=current_app.extensions["settings"].PUBLIC_BASE_URL)
     db.session.commit()
-    flash("已标记为现场解答。", "success")
+    flash("已标记为现场解答，已告知提问市民；经公开审核后在活动页面公开。", "success")
     return redirect(url_for("console.lecture_questions", event_id=question.event_id) + f"#q{question.id}")
 
 
@@ -107,14 +108,14 @@ def question_reply(question_id: int):
     if not form.validate_on_submit():
         return _page(question.event, {question.id: form}, 400)
     try:
-        questions.reply(db.session, question.id, current_user, form.reply.data, clock.now(),
-                        ip=request.remote_addr or "", base_url=current_app.extensions["settings"].PUBLIC_BASE_URL)
+        answers.answer_in_writing(db.session, question.id, current_user, form.reply.data, clock.now(),
+                                  ip=request.remote_addr or "", base_url=current_app.extensions["settings"].PUBLIC_BASE_URL)
     except questions.InvalidAnswer:
         db.session.rollback()
         form.reply.errors = [*form.reply.errors, "请填写答复内容"]
         return _page(question.event, {question.id: form}, 400)
     db.session.commit()
-    flash("答复已保存，将推送给提问市民，并在活动页面公开。", "success")
+    flash("答复已保存，将推送给提问市民；经公开审核后在活动页面公开。", "success")
     return redirect(url_for("console.lecture_questions", event_id=question.event_id) + f"#q{question.id}")
 
 

@@ -10,7 +10,7 @@ from console import NAV, bp
 from console.access import readers, scoped_unit_id
 from console.forms_staff import StatsFilterForm
 from models import Unit, db
-from services.admin import exports, stats
+from services.admin import coordination_stats, exports, stats
 from services.calendar import clock
 
 NAV.append(("console.stats_page", "统计", None))
@@ -46,7 +46,8 @@ def stats_page():
     form, scope = _scope()
     data = stats.compute(db.session, scope, clock.now())
     return render_template("console/stats.html", form=form, data=data, charts=chart_data(data),
-                           export_args={k: v for k, v in request.args.items() if v})
+                           export_args={k: v for k, v in request.args.items() if v},
+                           coordination=coordination_stats.per_unit(db.session, scope, clock.now()))
 
 
 @bp.get("/stats/export.xlsx")

@@ -29,7 +29,7 @@ from models import Event, StaffRole, Suggestion, SuggestionStatus, Unit, db
 from services import intake
 from services.admin import stats
 from services.calendar import clock
-from services.participation import progress, suggestions
+from services.participation import answers, progress, suggestions, triage
 
 NAV.append(("console.suggestions_inbox", "意见建议", None))
 
@@ -158,8 +158,8 @@ def suggestion_reply(suggestion_id: int):
         return _detail(suggestion, form, 400)
     now = clock.now()
     try:
-        suggestions.reply(db.session, suggestion.id, current_user, form.adoption.data, form.reply_text.data,
-                          form.reason.data or "", now, publish=publish, ip=request.remote_addr or "")
+        answers.reply_suggestion(db.session, suggestion.id, current_user, form.adoption.data, form.reply_text.data,
+                                 form.reason.data or "", now, publish=publish, ip=request.remote_addr or "")
     except suggestions.InvalidReply as error:
         db.session.rollback()
         field = {"reason": form.reason, "adoption": form.adoption}.get(str(error), form.reply_text)
@@ -218,9 +218,9 @@ def suggestion_assign(suggestion_id: int):
         flash("请选择要分派的单位。", "error")
     else:
         try:
-            suggestions.assign(db.session, suggestion.id, form.unit_id.data, current_user, clock.now(),
-                               ip=request.remote_addr or "")
-        except suggestions.CannotAssign:
+            triage.route(db.session, suggestion.id, form.unit_id.data, current_user, clock.now(),
+                         ip=request.remote_addr or "")
+        except triage.NothingToRoute:
             db.session.rollback()
             flash("请选择要分派的单位。", "error")
         else:
@@ -258,8 +258,8 @@ def suggestion_publish_drafts():
             continue
         try:
             with db.session.begin_nested():
-                suggestions.reply(db.session, suggestion.id, current_user, adoption, suggestion.reply_draft,
-                                  reason, now, publish=True)
+                answers.reply_suggestion(db.session, suggestion.id, current_user, adoption, suggestion.reply_draft,
+                                         reason, now, publish=True)
             published += 1
         except suggestions.InvalidReply as error:
             errors[suggestion.id] = REPLY_ERRORS.get(str(error), "答复内容不完整")

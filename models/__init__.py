@@ -2,6 +2,14 @@
 
 from models.base import Base, db, run
 from models.broadcast import Broadcast, BroadcastAudience, BroadcastKind, BroadcastStatus
+from models.coordination import (
+    ChangeReportStatus,
+    EventChangeReport,
+    ModerationItem,
+    ModerationKind,
+    ModerationStatus,
+    SuggestionTriage,
+)
 from models.engagement import (
     AdoptionProgress,
     LectureQuestion,
@@ -27,6 +35,13 @@ from models.staff import AuditLog, StaffRole, StaffUser
 __all__ = [
     # after the event: adoption progress and lecture questions (models/engagement.py)
     "AdoptionProgress",
+    # the coordinator's side: triage and moderation (models/coordination.py)
+    "ChangeReportStatus",
+    "EventChangeReport",
+    "ModerationItem",
+    "ModerationKind",
+    "ModerationStatus",
+    "SuggestionTriage",
     "LectureQuestion",
     "ProgressStage",
     "QuestionStatus",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from scheduler import dispatch
 from services.messaging import delivery, reminders
-from services.participation import interactions, rating_invitations, waitlist
+from services.participation import interactions, rating_invitations, triage, waitlist
 from services.privacy import retention
 
 if TYPE_CHECKING:
@@ -133,6 +133,13 @@ def seal_lotteries(ctx: JobContext) -> JobResult:
     return sealed, f"封存抽签 {sealed} 场" + (f"，暂不能封存 {len(waiting)} 场（{waiting}）" if waiting else "")
 
 
+def triage_suggestions(ctx: JobContext) -> JobResult:
+    """New suggestions routed (or a unit proposed) and linked to their near-duplicates; jieba loads here, not in the webhook."""
+    count = triage.run_pending(ctx.session, ctx.now)
+    ctx.session.commit()
+    return count, f"意见建议分派与相近建议关联 {count} 条"
+
+
 def dispatch_outbox(ctx: JobContext) -> JobResult:
     """Hand due outbox rows to the delivery workers (or, in a tick, send them here)."""
     if ctx.inline:
@@ -170,6 +177,8 @@ JOBS: tuple[JobDefinition, ...] = (
                   "活动结束后邀请已签到的参加人员进行满意度评价"),
     JobDefinition("seal_lotteries", seal_lotteries, lambda s: s.SCHEDULER_TICK_SECONDS,
                   "报名截止后封存抽签：冻结报名名单，公示全部候选名单和决定名单的公开随机数"),
+    JobDefinition("triage_suggestions", triage_suggestions, lambda s: s.SCHEDULER_TICK_SECONDS,
+                  "新到的意见建议：按活动分派、为综合建议推荐办理单位、关联相近建议"),
     JobDefinition("dispatch_outbox", dispatch_outbox, lambda s: s.DELIVERY_DISPATCH_SECONDS,
                   "把到期的待发消息交给发送进程"),
 )

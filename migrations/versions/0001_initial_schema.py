@@ -381,6 +381,81 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_suggestions_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_suggestions_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('event_change_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=False),
+    sa.Column('after', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('reason_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reason_due_on', sa.Date(), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('citizens_told', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.Enum('open', 'asked', 'acknowledged', name='change_report_status', native_enum=False, length=20), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['staff_users.id'], name=op.f('fk_event_change_reports_decided_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_change_reports_event_id_events')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], name=op.f('fk_event_change_reports_staff_id_staff_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_event_change_reports_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_change_reports'))
+    )
+    with op.batch_alter_table('event_change_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_change_reports_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_change_reports_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_change_reports_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_change_reports_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('moderation_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('suggestion', 'question', name='moderation_kind', native_enum=False, length=20), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('text', models.types.EncryptedText(), nullable=True),
+    sa.Column('answer', models.types.EncryptedText(), nullable=True),
+    sa.Column('masked', sa.JSON(), nullable=False),
+    sa.Column('flagged', sa.JSON(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'held', 'approved', 'rejected', name='moderation_status', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['staff_users.id'], name=op.f('fk_moderation_items_decided_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_moderation_items_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_items')),
+    sa.UniqueConstraint('kind', 'object_id', name=op.f('uq_moderation_items_kind_object_id'))
+    )
+    with op.batch_alter_table('moderation_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_items_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_items_object_id'), ['object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_items_status'), ['status'], unique=False)
+
+    op.create_table('suggestion_triage',
+    sa.Column('suggestion_id', sa.Integer(), nullable=False),
+    sa.Column('proposed_unit_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('proposed_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('routed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('routed_by_id', sa.Integer(), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('duplicate_score', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['suggestions.id'], name=op.f('fk_suggestion_triage_duplicate_of_id_suggestions'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['proposed_unit_id'], ['units.id'], name=op.f('fk_suggestion_triage_proposed_unit_id_units')),
+    sa.ForeignKeyConstraint(['routed_by_id'], ['staff_users.id'], name=op.f('fk_suggestion_triage_routed_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['suggestion_id'], ['suggestions.id'], name=op.f('fk_suggestion_triage_suggestion_id_suggestions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('suggestion_id', name=op.f('pk_suggestion_triage'))
+    )
+    with op.batch_alter_table('suggestion_triage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_suggestion_triage_duplicate_of_id'), ['duplicate_of_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_suggestion_triage_routed_at'), ['routed_at'], unique=False)
+
     op.create_table('adoption_progress',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('suggestion_id', sa.Integer(), nullable=False),
@@ -432,6 +507,24 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rating_follow_ups_event_id'))
 
     op.drop_table('rating_follow_ups')
+    with op.batch_alter_table('event_change_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_status'))
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_event_id'))
+        batch_op.drop_index(batch_op.f('ix_event_change_reports_created_at'))
+
+    op.drop_table('event_change_reports')
+    with op.batch_alter_table('suggestion_triage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_suggestion_triage_routed_at'))
+        batch_op.drop_index(batch_op.f('ix_suggestion_triage_duplicate_of_id'))
+
+    op.drop_table('suggestion_triage')
+    with op.batch_alter_table('moderation_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_items_status'))
+        batch_op.drop_index(batch_op.f('ix_moderation_items_object_id'))
+        batch_op.drop_index(batch_op.f('ix_moderation_items_event_id'))
+
+    op.drop_table('moderation_items')
     with op.batch_alter_table('adoption_progress', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_adoption_progress_suggestion_id'))
         batch_op.drop_index(batch_op.f('ix_adoption_progress_created_at'))

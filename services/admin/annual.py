@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from models import Adoption, Event, EventStatus, Unit
-from services.admin import audit, exports, rating_stats, stats
+from services.admin import audit, coordination_stats, exports, rating_stats, stats
 from services.calendar import clock
 from services.programme import deadlines
 
@@ -134,6 +134,11 @@ def years(session, now: dt.datetime) -> list[int]:
     return sorted(found | {clock.local(now).year}, reverse=True)
 
 
+def year_scope(year: int, unit_id: int | None) -> stats.Scope:
+    """The calendar year as a statistics scope."""
+    return _scope(year, unit_id)
+
+
 def _scope(year: int, unit_id: int | None) -> stats.Scope:
     return stats.Scope(dt.date(year, 1, 1), dt.date(year, 12, 31), unit_id)
 
@@ -233,7 +238,10 @@ def export_workbook(session, year: int, staff, now: dt.datetime, unit_id: int | 
     rows = [sheet_row(row) for row in report.rows]
     if unit_id is None:
         rows.append(sheet_row(report.total))
-    content = exports.workbook_bytes(f"{year}年度绩效", HEADERS, rows, extra_sheets={"说明": (["项目", "说明"], NOTES)})
+    coordination = coordination_stats.per_unit(session, _scope(year, unit_id), now)  # issue 29
+    content = exports.workbook_bytes(f"{year}年度绩效", HEADERS, rows, extra_sheets={
+        "报备与分派": (coordination_stats.HEADERS, coordination_stats.sheet_rows(coordination)),
+        "说明": (["项目", "说明"], NOTES)})
     audit.record(session, now, "annual.export", actor=staff, ip=ip, note=f"year={year} unit={unit_id or 'all'}",
                  after={"units": len(report.rows), "events": report.total.planned})
     return content

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from models import Adoption, Application, ApplicationStatus, Event, EventStatus, Suggestion, Topic, Unit
-from services.admin import audit, exports, rating_stats
+from services.admin import audit, coordination_stats, exports, rating_stats
 from services.calendar import clock, workdays
 
 GENERAL_TOPIC = "综合（未关联活动）"
-UNASSIGNED_UNIT = "未分派"
+# A general suggestion not yet routed is held by the district office: what its citizen was told.
+UNASSIGNED_UNIT = "区政务服务和数据管理局（待分派）"
 SELECTED = (ApplicationStatus.SELECTED, ApplicationStatus.CHECKED_IN)
 ADOPTION_LABELS = {Adoption.ADOPTED: "采纳", Adoption.PARTLY: "部分采纳", Adoption.NOT_ADOPTED: "暂不采纳",
                    Adoption.TRANSFERRED: "已转办"}
@@ -205,6 +206,9 @@ def export_workbook(session, scope: Scope, staff, now: dt.datetime, ip: str = ""
     }
     for title, key, first in RATING_SHEETS:
         sheets[title] = ([first, *RATING_HEADERS], [_rating_row(row) for row in rated[key]])
+    # issue 29: 报备, routing times and near-duplicates merged, per unit.
+    sheets["报备与分派"] = (coordination_stats.HEADERS,
+                       coordination_stats.sheet_rows(coordination_stats.per_unit(session, scope, now)))
     content = exports.workbook_bytes(
         "活动", ["编号", "活动", "主责单位", "专题", "开始时间", "状态", "报名", "入选", "实到"], event_sheet,
         extra_sheets=sheets)

@@ -160,6 +160,7 @@ class PublicItem:
     adoption: str
     answered_on: dt.date | None
     updates: list[AdoptionProgress]
+    suggestion_id: int = 0  # to look up its approved (masked) text; never shown
 
     @property
     def stage(self) -> str:
@@ -184,7 +185,7 @@ def public_items(session, limit: int = 200) -> list[PublicItem]:
             updates.setdefault(update.suggestion_id, []).append(update)
     return [PublicItem(s.tracking_no, s.event.title if s.event else "", _unit_name(s),
                        wording.ADOPTION_LABELS[s.adoption.value],
-                       clock.local(s.replied_at).date() if s.replied_at else None, updates.get(s.id, []))
+                       clock.local(s.replied_at).date() if s.replied_at else None, updates.get(s.id, []), s.id)
             for s in rows]
 
 

@@ -11,10 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.engine import Row
 
-from models import Application, Citizen, LectureQuestion, Rating, Suggestion, Topic, citizen_topics, run
+from models import (
+    Application,
+    Citizen,
+    LectureQuestion,
+    ModerationItem,
+    ModerationKind,
+    Rating,
+    Suggestion,
+    Topic,
+    citizen_topics,
+    run,
+)
 from services.participation import applications, subscriptions
 
 
@@ -86,9 +97,14 @@ def erase(session, openid: str, now: dt.datetime) -> Erasure:
         suggestion.citizen = None
         suggestion.attachments = []
         suggestion.erased_at = suggestion.updated_at = now
-    for question in session.scalars(select(LectureQuestion).where(LectureQuestion.citizen_id == citizen.id)):
+    asked = list(session.scalars(select(LectureQuestion).where(LectureQuestion.citizen_id == citizen.id)))
+    for question in asked:
         question.citizen_id = None
         question.erased_at = now
+    # Their text queued or approved for a public page goes too (issue 29).
+    for kind, ids in ((ModerationKind.SUGGESTION, [s.id for s in ideas]), (ModerationKind.QUESTION, [q.id for q in asked])):
+        if ids:
+            session.execute(delete(ModerationItem).where(ModerationItem.kind == kind, ModerationItem.object_id.in_(ids)))
     for rating in session.scalars(select(Rating).where(Rating.citizen_id == citizen.id)):
         rating.comment = rating.again_comment = ""
     citizen.saved_name = citizen.saved_mobile = None

@@ -23,7 +23,7 @@ from models import Application, ApplicationStatus, Event, EventKind, EventMode, 
 from services.admin import audit
 from services.calendar import clock
 from services.messaging import outbox, wording
-from services.programme import deadlines, events
+from services.programme import change_reports, deadlines, events
 
 ANNOUNCE_WORKING_DAYS = deadlines.ANNOUNCEMENT_DAYS_BEFORE
 AUDITED_FIELDS = (
@@ -191,8 +191,13 @@ def create_event(session, data: EventData, actor, now: dt.datetime) -> Event:
     return event
 
 
-def update_event(session, event_id: int, data: EventData, actor, now: dt.datetime) -> Event:
-    """Edit an event; a published event's date moves only through :func:`postpone_event`."""
+def update_event(session, event_id: int, data: EventData, actor, now: dt.datetime, change_reason: str = "") -> Event:
+    """Edit an event; a published event's date moves only through :func:`postpone_event`.
+
+    A published event's change of duration, place, mode, livestream or seats is a 报备
+    (:mod:`services.programme.change_reports`): within 3 working days of the event it needs
+    ``change_reason``, and its applicants are told once, in one message.
+    """
     event = get_event(session, event_id)
     if event.status in (EventStatus.CANCELLED, EventStatus.CLOSED):
         raise WrongStatus("已取消或已结束的活动不能再编辑。")
@@ -204,12 +209,32 @@ def update_event(session, event_id: int, data: EventData, actor, now: dt.datetim
     else:
         _validate_with_references(session, data, now)
     before = snapshot(event)
+    published, late = event.status == EventStatus.PUBLISHED, change_reports.is_late(event, now)
+    if published:
+        planned = change_reports.reported_changes(before, _row_values(data))
+        try:
+            change_reports.check_reason(event, planned, change_reason, now)
+        except change_reports.ReasonRequired:
+            raise InvalidEventData({"change_reason": "活动前 3 个工作日内变更，请填写变更原因（报备区政务服务和数据管理局）。"}
+                                   ) from None
     for name, value in _row_values(data).items():
         setattr(event, name, value)
     event.updated_at = now
     old, new = _changes(before, snapshot(event))
     audit.record(session, now, "event.update", actor, event, before=old, after=new)
+    if published:
+        _report_edit(session, event, change_reports.reported_changes(old, new), change_reason, actor, now, late)
     return event
+
+
+def _report_edit(session, event: Event, changes: dict, reason: str, actor, now: dt.datetime, late: bool) -> None:
+    """The 报备 of an edit, and one message to the applicants listing every change."""
+    report = change_reports.record(session, event, "edit", changes, reason, actor, now, late)
+    if report is None:
+        return
+    report.citizens_told = _tell_applicants(
+        session, event, "event_changed", f"{event.id}#change{report.id}", change_reports.citizen_text(event, report),
+        {"thing": wording.field(event.title), "time": wording.when_short(event.starts_at), "status": "活动变更"}, now)
 
 
 def announcement_missing(event: Event) -> list[str]:
@@ -280,6 +305,7 @@ def cancel_event(session, event_id: int, reason: str, actor, now: dt.datetime) -
         raise InvalidEventData({"reason": "请填写取消原因，报名者会收到这条说明。"})
     before = snapshot(event)
     was_published = event.status == EventStatus.PUBLISHED
+    late = change_reports.is_late(event, now)
     event.status = EventStatus.CANCELLED
     event.cancel_reason = reason.strip()
     event.updated_at = now
@@ -293,6 +319,10 @@ def cancel_event(session, event_id: int, reason: str, actor, now: dt.datetime) -
     outbox.cancel_pending(session, deadlines.REMINDER_PURPOSE, deadlines.reminder_subject(event), now)
     old, new = _changes(before, snapshot(event))
     audit.record(session, now, "event.cancel", actor, event, before=old, after=new, note=f"通知报名者 {told} 人")
+    if was_published:
+        report = change_reports.record(session, event, "cancel", {"status": (EventStatus.PUBLISHED, event.status)},
+                                       event.cancel_reason, actor, now, late)
+        report.citizens_told = told
     return told
 
 
@@ -310,6 +340,7 @@ def postpone_event(session, event_id: int, new_starts_at: dt.datetime, reason: s
     if errors:
         raise InvalidEventData(errors)
     before = snapshot(event)
+    late, old_start = change_reports.is_late(event, now), event.starts_at
     old_when = wording.when(event.starts_at)
     # Reminders for the old time go; the scheduler queues new ones for the new time.
     outbox.cancel_pending(session, deadlines.REMINDER_PURPOSE, deadlines.reminder_subject(event), now)
@@ -325,6 +356,10 @@ def postpone_event(session, event_id: int, new_starts_at: dt.datetime, reason: s
     old, new = _changes(before, snapshot(event))
     audit.record(session, now, "event.postpone", actor, event, before=old, after=new,
                  note=f"原因：{reason.strip()}；通知报名者 {told} 人")
+    if event.status == EventStatus.PUBLISHED:
+        report = change_reports.record(session, event, "postpone", {"starts_at": (old_start, new_starts_at)},
+                                       reason, actor, now, late)
+        report.citizens_told = told
     return told
 
 

@@ -118,7 +118,7 @@ def test_export_is_audited_formula_safe_and_a_unit_gets_its_own_row(app, console
         whole = login_as("coordinator").get("/console/annual/export.xlsx?year=2026")
         own = login_as("unit_a").get("/console/annual/export.xlsx?year=2026")
     book = load_workbook(io.BytesIO(whole.data))
-    assert book.sheetnames == ["2026年度绩效", "说明"]
+    assert book.sheetnames == ["2026年度绩效", "报备与分派", "说明"]
     rows = {r[0]: r[1:] for r in book["2026年度绩效"].iter_rows(min_row=2, values_only=True)}
     assert rows["采育镇"] == (3, 2, 1, 0, "66.7%", "0/0", "1/2", "1/2", "50.0%", 4, 3, 2, "75.0%", "66.7%",
                             2, "50.0%", 1, "0/1", "0.0%")

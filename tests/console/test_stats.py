@@ -85,7 +85,7 @@ def test_export_is_an_audited_workbook_without_formulas(app, console_data, login
     response = login_as("unit_a").get("/console/stats/export.xlsx")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["活动", "概况", "按专题", "按单位", "满意度按单位", "满意度按专题", "满意度按月份", "满意度按活动"]
+    assert book.sheetnames == ["活动", "概况", "按专题", "按单位", "满意度按单位", "满意度按专题", "满意度按月份", "满意度按活动", "报备与分派"]
     titles = [row[1] for row in book["活动"].iter_rows(min_row=2, values_only=True)]
     assert '\'=HYPERLINK("http://evil.example","点我")' in titles
     assert all(not str(cell.value).startswith("=") for row in book["活动"].iter_rows() for cell in row if cell.value)
