@@ -18,6 +18,8 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.oauth import WeChatOAuth
 
+from services.messaging import wechatpy_http
+
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 BUSY_RETRIES = (0.2, 0.5)
 REFRESH_MARGIN = 300  # refresh this many seconds before WeChat says the token expires
@@ -41,7 +43,7 @@ class SharedTokenClient(WeChatClient):
 
     def __init__(self, appid: str, secret: str, api_base: str, redis_client: redis.Redis, timeout: float = 5.0):
         super().__init__(appid, secret, timeout=timeout, auto_retry=False)
-        self._http = TimeoutSession(timeout)
+        wechatpy_http.install(self, TimeoutSession(timeout))
         self.API_BASE_URL = api_base.rstrip("/") + "/cgi-bin/"
         self.api_base = api_base.rstrip("/")
         self.redis = redis_client
@@ -127,5 +129,5 @@ def oauth_client(settings, redirect_uri: str, state: str = "") -> WeChatOAuth:
     client = WeChatOAuth(settings.WECHAT_APPID, settings.WECHAT_SECRET, redirect_uri, scope="snsapi_base", state=state)
     client.API_BASE_URL = settings.WECHAT_API_BASE.rstrip("/") + "/"
     client.OAUTH_BASE_URL = settings.WECHAT_OAUTH_BASE.rstrip("/") + "/connect/"
-    client._http = TimeoutSession(settings.WECHAT_HTTP_TIMEOUT)
+    wechatpy_http.install(client, TimeoutSession(settings.WECHAT_HTTP_TIMEOUT))
     return client
