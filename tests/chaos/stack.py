@@ -94,7 +94,7 @@ class ProductionStack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.web_port, self.emulator_port = free_port(), free_port()
         self.web_processes, self.worker_count = web_processes, workers
-        self.postgres = PostgresServer(free_port())
+        self.postgres = PostgresServer(free_port(), durable=True)  # production's durability: commits survive a crash
         self.redis = RedisServer(directory)
         self.procs: dict[str, list[subprocess.Popen]] = {"emulator": [], "web": [], "worker": [], "scheduler": []}
         self.appid, self.secret = "wx" + random_text(16).lower(), random_text(32)
@@ -119,7 +119,7 @@ class ProductionStack:
             WECHAT_API_BASE=emulator, WECHAT_OAUTH_BASE=emulator, WECHAT_HTTP_TIMEOUT="3",
             GUNICORN_BIND=f"127.0.0.1:{self.web_port}", WEB_CONCURRENCY=str(self.web_processes),
             GUNICORN_ACCESS_LOG=str(self.logs / "access.log"),
-            DELIVERY_THREADS="8", DELIVERY_BATCH_SIZE="10", DELIVERY_BACKOFF_BASE="1", DELIVERY_BACKOFF_MAX="8",
+            DELIVERY_THREADS="2", DELIVERY_BATCH_SIZE="10", DELIVERY_BACKOFF_BASE="1", DELIVERY_BACKOFF_MAX="8",
             DELIVERY_WORKER_TTL="6", DELIVERY_RECOVER_SECONDS="2", DELIVERY_DISPATCH_SECONDS="1",
             SCHEDULER_LEADER_TTL="6", SCHEDULER_TICK_SECONDS="30", INTERACTION_FLUSH_SECONDS="1",
         )
@@ -131,6 +131,7 @@ class ProductionStack:
         self.redis.start()
         self._env = self.env()
         self._start_emulator()
+        self.wechat_faults(0.0, ["-1"])  # WeChat's latency alone: the delivery lasts while the faults strike
         self.flask("db", "upgrade")
         self.start_web()
         for _ in range(self.worker_count):
@@ -242,7 +243,7 @@ class ProductionStack:
                 except ProcessLookupError:
                     pass
 
-    def wechat_faults(self, rate: float, kinds: list[str]) -> None:
-        """WeChat answers ``kinds`` (errcodes) on ``rate`` of the message calls."""
+    def wechat_faults(self, rate: float, kinds: list[str], latency_ms: int = 250) -> None:
+        """WeChat takes ``latency_ms`` per message call and answers ``kinds`` (errcodes) on ``rate`` of them."""
         requests.post(self.emulator_base + "/_admin/faults", timeout=5, json={
-            "rate": rate, "kinds": kinds, "seed": 7, "paths": ["/cgi-bin/message/"], "latency_ms": 50})
+            "rate": rate, "kinds": kinds, "seed": 7, "paths": ["/cgi-bin/message/"], "latency_ms": latency_ms})
