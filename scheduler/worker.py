@@ -171,8 +171,9 @@ def run(app, burst: bool = False, threads: int | None = None) -> None:
     wait = RECONNECT_FIRST
     try:
         while not QueueWorker.stopping.is_set():
-            worker = QueueWorker([queue], connection=connection, name=name)
+            worker = None
             try:
+                worker = QueueWorker([queue], connection=connection, name=name)  # talks to Redis already
                 worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
                 if burst and reachable(connection):
                     break
@@ -182,7 +183,7 @@ def run(app, burst: bool = False, threads: int | None = None) -> None:
                 break
             if QueueWorker.stopping.is_set():
                 break
-            wait = reconnect(connection, worker, wait)
+            wait = reconnect(connection, worker, name, wait)
     finally:
         _pool.close()
         _pool = None
@@ -197,20 +198,21 @@ def reachable(connection: redis.Redis) -> bool:
         return False
 
 
-def reconnect(connection: redis.Redis, worker: SimpleWorker, wait: float) -> float:
+def reconnect(connection: redis.Redis, worker: SimpleWorker | None, name: str, wait: float) -> float:
     """Wait (back-off) until Redis answers, then clear the previous loop's registration; the next wait."""
     while not QueueWorker.stopping.is_set():
         try:
             if reachable(connection):
-                worker.register_death()  # so the same name may register its birth again
-                log.info("worker.reconnected", name=worker.name)
+                if worker is not None:
+                    worker.register_death()  # so the same name may register its birth again
+                log.info("worker.reconnected", name=name)
                 return RECONNECT_FIRST
         except redis.RedisError:
             pass
         except StopRequested:
             QueueWorker.stopping.set()
             break
-        log.warning("worker.redis_unreachable", name=worker.name, retry_in=wait)
+        log.warning("worker.redis_unreachable", name=name, retry_in=wait)
         try:
             QueueWorker.stopping.wait(wait)
         except StopRequested:

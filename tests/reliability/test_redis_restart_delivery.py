@@ -7,7 +7,8 @@ run`` keep running. Every notice reaches its citizen (the emulator records
 what reached each phone), none is marked as a final failure, the template
 messages arrive once each (a resend carries the same ``client_msg_id``), the
 customer-service texts at most twice and only on rows flagged
-``possibly_resent``, and the worker processes are still alive.
+``possibly_resent``, and the worker processes are still alive (one started
+while Redis was away too).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def test_redis_killed_mid_delivery_and_back_empty_loses_and_doubles_nothing(rest
     wait_for(lambda: count(engine, sent) >= 1, 60, "the delivery to start", procs)
     time.sleep(1)
     server.kill()
+    workers.append(procs.start("worker-during-outage", "worker"))  # before: exited at once on ConnectionError
     time.sleep(3)
     server.start()  # empty: no queue, no heartbeats, no token, no leader lock
 
