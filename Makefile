@@ -1,5 +1,5 @@
 # 政民互动 WeChat service. Two commands for a fresh machine: `make run` and `make test`.
-.PHONY: setup run test test-sqlite test-postgres bench lint migrate-check
+.PHONY: setup run test test-sqlite test-postgres bench lint migrate-check chaos
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -21,6 +21,11 @@ test-sqlite: setup
 
 test-postgres: setup
 	@TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -m "not e2e and not sqlite_only" tests
+
+## The chaos suite: the production stack (gunicorn, flask worker, flask scheduler run, PostgreSQL, redis-server,
+## the WeChat emulator) under one fault at a time; each scenario prints what was sent, lost and repeated.
+chaos: setup
+	@CHAOS=1 CHAOS_RESULTS=$${CHAOS_RESULTS:-instance/chaos-results.jsonl} .venv/bin/python -m pytest -q -s -p no:cacheprovider tests/chaos
 
 bench: setup
 	@WITH_BENCH=1 bash scripts/bootstrap.sh

@@ -31,6 +31,9 @@ WEBHOOK_LATENCY = Histogram(
 OUTBOX_DEPTH = Gauge("outbox_messages", "Outbox rows by status", ["status"], registry=REGISTRY)
 INTERACTIONS_PENDING = Gauge("citizen_interactions_pending",
                              "Citizens' interaction notes waiting for the scheduler to write them", registry=REGISTRY)
+POSSIBLY_RESENT = Gauge("outbox_possibly_resent",
+                        "Messages that may have reached a citizen twice (a worker died or a call timed out mid-send)",
+                        registry=REGISTRY)
 DELIVERY_OUTCOMES = Gauge("outbox_failures", "Final or pending failures by WeChat error code", ["code"], registry=REGISTRY)
 for _collector in bot_metrics.COLLECTORS:  # the webhook's own metrics, on the same page
     REGISTRY.register(_collector)
@@ -130,6 +133,8 @@ def _metrics() -> Response:
         )
         for code, count in rows:
             DELIVERY_OUTCOMES.labels(str(code)).set(count)
+        POSSIBLY_RESENT.set(db.session.scalar(
+            select(func.count()).where(OutboxMessage.possibly_resent.is_(True))) or 0)
     except SQLAlchemyError:
         db.session.rollback()
     try:

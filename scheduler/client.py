@@ -21,6 +21,7 @@ import os
 import time
 from urllib.parse import urlencode
 
+import redis
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
@@ -29,7 +30,12 @@ from services.messaging.wechat_client import SharedTokenClient
 
 
 class PooledClient(SharedTokenClient):
-    """The shared-token client, re-reading the shared token from Redis at most once a second."""
+    """The shared-token client, re-reading the shared token from Redis at most once a second.
+
+    While Redis is unreachable the token last read is used on: WeChat keeps a token valid for
+    two hours, so the rows already handed to the threads still go out. Without a token (or when
+    WeChat refuses it) the Redis error is raised, and the row is given back uncounted.
+    """
 
     TOKEN_CACHE_SECONDS = 1.0
 
@@ -42,7 +48,12 @@ class PooledClient(SharedTokenClient):
         cached = self._cached
         if cached is not None and time.monotonic() - cached[1] < self.TOKEN_CACHE_SECONDS:
             return cached[0]
-        token = SharedTokenClient.access_token.fget(self)
+        try:
+            token = SharedTokenClient.access_token.fget(self)
+        except redis.RedisError:
+            if cached is None:
+                raise
+            return cached[0]
         self._cached = (token, time.monotonic())
         return token
 

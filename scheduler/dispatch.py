@@ -6,12 +6,21 @@ here: its rows are still ``pending`` and name a queue job that is gone, or
 that was taken by a worker whose heartbeat has expired, so the next pass
 queues them again. A row queued twice is still sent once: a worker must win
 the row's claim (an UPDATE from ``pending``) before sending.
+
+Redis may come back empty (restarted, flushed, failed over to a replica that
+missed the last writes): a job whose entry left the queue while its record
+stayed is lost too, and a heartbeat key that vanished with the data does not
+make its worker dead. A worker counts as dead only after this scheduler has
+seen its beat missing for a whole ``DELIVERY_WORKER_TTL`` (:class:`WorkerWatch`),
+so a live worker's rows are not taken from under it (and sent twice) while
+it has not yet beaten into the new Redis.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -67,15 +76,16 @@ class Heartbeat:
         return self
 
     def beat(self) -> None:
-        """Refresh the key."""
-        self.connection.set(WORKER_KEY.format(self.name), "1", ex=self.ttl)
+        """Refresh the key; Redis unreachable: the next beat tries again (a long outage makes our rows
+        recoverable)."""
+        try:
+            self.connection.set(WORKER_KEY.format(self.name), "1", ex=self.ttl)
+        except redis.RedisError:
+            pass
 
     def _run(self) -> None:
         while not self._stop.wait(self.ttl / 3):
-            try:
-                self.beat()
-            except redis.RedisError:
-                pass  # the next beat tries again; a long outage makes our rows recoverable
+            self.beat()
 
     def stop(self) -> None:
         """Stop beating and remove the key (the rows we hold are all finished by now)."""
@@ -94,10 +104,59 @@ def worker_alive(connection: redis.Redis) -> Callable[[str], bool]:
     return alive
 
 
-def job_alive(connection: redis.Redis) -> Callable[[str], bool]:
-    """``alive(job_id)``: the job still waits, or was taken by a live worker (cached for one pass)."""
+class WorkerWatch:
+    """Which delivery workers are dead, as this scheduler process has seen their heartbeats.
+
+    A worker is dead once its key has been missing for ``ttl`` seconds of this
+    process's observation; a Redis that cannot be asked says nothing (alive).
+    """
+
+    def __init__(self, ttl: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.monotonic = float(ttl), monotonic
+        self.missing_since: dict[str, float] = {}
+
+    def alive(self, connection: redis.Redis) -> Callable[[str], bool]:
+        """``alive(name)`` for one recovery pass."""
+        def alive(name: str) -> bool:
+            if not name:
+                return False
+            try:
+                beating = connection.exists(WORKER_KEY.format(name)) == 1
+            except redis.RedisError:
+                return True
+            now = self.monotonic()
+            if beating:
+                self.missing_since.pop(name, None)
+                return True
+            self._forget_older_than(now - 100 * self.ttl)
+            return now - self.missing_since.setdefault(name, now) < self.ttl
+
+        return alive
+
+    def _forget_older_than(self, moment: float) -> None:
+        for name in [name for name, since in self.missing_since.items() if since < moment]:
+            del self.missing_since[name]
+
+
+def worker_watch(app) -> WorkerWatch:
+    """This process's :class:`WorkerWatch` (``DELIVERY_WORKER_TTL``)."""
+    if "delivery_watch" not in app.extensions:
+        app.extensions["delivery_watch"] = WorkerWatch(app.extensions["settings"].DELIVERY_WORKER_TTL)
+    return app.extensions["delivery_watch"]
+
+
+def job_alive(connection: redis.Redis, queue: Queue | None = None) -> Callable[[str], bool]:
+    """``alive(job_id)``: the job still waits in ``queue``, or was taken by a live worker (cached for one pass)."""
     worker_is_alive = worker_alive(connection)
     cache: dict[str, bool] = {}
+    queued: list[set[str]] = []  # the queue's entries, read once per pass when first needed
+
+    def waiting(job_id: str) -> bool:
+        if queue is None:
+            return True
+        if not queued:
+            queued.append(set(queue.get_job_ids()))
+        return job_id in queued[0]
 
     def alive(job_id: str) -> bool:
         if job_id not in cache:
@@ -107,7 +166,7 @@ def job_alive(connection: redis.Redis) -> Callable[[str], bool]:
             except NoSuchJobError:
                 cache[job_id] = False
             else:
-                cache[job_id] = status in WAITING or (
+                cache[job_id] = (status in WAITING and (status != JobStatus.QUEUED or waiting(job_id))) or (
                     status in HANDED_OVER and worker_is_alive(job.worker_name or ""))
         return cache[job_id]
 
@@ -123,7 +182,7 @@ def dispatch(session, queue: Queue, now: dt.datetime, batch_size: int, limit: in
     The rows' job ids are committed before the jobs exist: a crash in between
     leaves rows naming a missing job, which the next pass queues again.
     """
-    ids = delivery.dispatchable(session, now, job_alive(queue.connection), limit)
+    ids = delivery.dispatchable(session, now, job_alive(queue.connection, queue), limit)
     batches = [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)]
     job_ids = [uuid.uuid4().hex for _ in batches]
     for batch, job_id in zip(batches, job_ids, strict=True):

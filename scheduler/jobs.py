@@ -65,7 +65,10 @@ def record_interactions(ctx: JobContext) -> JobResult:
 
 def recover_outbox(ctx: JobContext) -> JobResult:
     """Rows held by a dead worker go back to the queue (flagged as possibly re-sent)."""
-    alive = dispatch.worker_alive(dispatch.queue_connection(ctx.app))
+    connection = dispatch.queue_connection(ctx.app)
+    # The scheduler process watches beats over time (a beat lost with an emptied Redis is not a death);
+    # a one-off tick can only look once.
+    alive = dispatch.worker_alive(connection) if ctx.inline else dispatch.worker_watch(ctx.app).alive(connection)
     count = delivery.recover_abandoned(ctx.session, alive, ctx.now, ctx.settings.DELIVERY_MAX_ATTEMPTS)
     ctx.session.commit()
     return count, f"恢复中断的发送 {count} 条"

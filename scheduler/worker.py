@@ -13,6 +13,12 @@ machines) scale out on the same queue.
 
 The worker beats ``delivery:worker:<name>`` in Redis; the scheduler recovers
 rows held by a worker whose beat stopped (see :mod:`services.messaging.delivery`).
+
+Redis is not the truth, so losing it (restarted, emptied, failed over) must not
+stop a worker: RQ's loop quits on a connection error, and :func:`run` starts it
+again under the same name once Redis answers, waiting with a growing back-off
+(1 s doubling to 30 s) meanwhile. Rows already in the threads keep going out on
+the last token read; a row whose token cannot be read is given back uncounted.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import redis
 import structlog
 from rq import SimpleWorker
+from rq.worker import StopRequested
 from sqlalchemy import create_engine, event
 
 from scheduler import dispatch
@@ -36,6 +44,7 @@ from services.participation import interactions
 log = structlog.get_logger("worker")
 
 _pool: DeliveryPool | None = None
+RECONNECT_FIRST, RECONNECT_MAX = 1.0, 30.0  # seconds between attempts to reach Redis again
 
 
 def worker_name(prefix: str = "worker") -> str:
@@ -132,20 +141,84 @@ def deliver_batch(ids: list[int]) -> int:
     return _pool.feed(ids)
 
 
+class QueueWorker(SimpleWorker):
+    """RQ's ``SimpleWorker``, remembering whether it was asked to stop (SIGTERM/SIGINT)."""
+
+    stopping = threading.Event()  # one worker loop per process; shared by its successive instances
+
+    def request_stop(self, signum, frame):  # noqa: ANN001 (RQ's signal handler)
+        """Stop this process after the current job, even while Redis is away."""
+        type(self).stopping.set()
+        try:
+            super().request_stop(signum, frame)
+        except redis.RedisError:
+            raise StopRequested() from None
+
+
 def run(app, burst: bool = False, threads: int | None = None) -> None:
-    """Run a delivery worker until SIGTERM (or, with ``burst``, until the queue is empty)."""
+    """Run a delivery worker until SIGTERM (or, with ``burst``, until the queue is empty).
+
+    RQ's loop ends on a Redis error; it is started again (same name, so the rows this
+    worker holds stay its own) as soon as Redis answers.
+    """
     global _pool
     name = worker_name()
     _pool = DeliveryPool(app, name, threads).start()
     connection = dispatch.queue_connection(app)
-    worker = SimpleWorker([dispatch.delivery_queue(app, connection)], connection=connection, name=name)
+    queue = dispatch.delivery_queue(app, connection)
     log.info("worker.start", name=name, threads=_pool.threads)
+    QueueWorker.stopping.clear()
+    wait = RECONNECT_FIRST
     try:
-        worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
+        while not QueueWorker.stopping.is_set():
+            worker = None
+            try:
+                worker = QueueWorker([queue], connection=connection, name=name)  # talks to Redis already
+                worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
+                if burst and reachable(connection):
+                    break
+            except (redis.RedisError, ValueError) as error:  # ValueError: our own stale registration
+                log.warning("worker.redis_error", name=name, error=str(error))
+            except StopRequested:
+                break
+            if QueueWorker.stopping.is_set():
+                break
+            wait = reconnect(connection, worker, name, wait)
     finally:
         _pool.close()
         _pool = None
         log.info("worker.stop", name=name)
+
+
+def reachable(connection: redis.Redis) -> bool:
+    """Whether Redis answers a ping now."""
+    try:
+        return bool(connection.ping())
+    except redis.RedisError:
+        return False
+
+
+def reconnect(connection: redis.Redis, worker: SimpleWorker | None, name: str, wait: float) -> float:
+    """Wait (back-off) until Redis answers, then clear the previous loop's registration; the next wait."""
+    while not QueueWorker.stopping.is_set():
+        try:
+            if reachable(connection):
+                if worker is not None:
+                    worker.register_death()  # so the same name may register its birth again
+                log.info("worker.reconnected", name=name)
+                return RECONNECT_FIRST
+        except redis.RedisError:
+            pass
+        except StopRequested:
+            QueueWorker.stopping.set()
+            break
+        log.warning("worker.redis_unreachable", name=name, retry_in=wait)
+        try:
+            QueueWorker.stopping.wait(wait)
+        except StopRequested:
+            QueueWorker.stopping.set()
+        wait = min(RECONNECT_MAX, wait * 2)
+    return wait
 
 
 def deliver_now(app, ids: list[int], threads: int | None = None) -> Counter:

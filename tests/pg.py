@@ -1,7 +1,7 @@
 """A real PostgreSQL server for the tests, started in a temporary directory.
 
 PostgreSQL refuses to run as root, so as root the server runs as a dedicated
-system user (``zmpgtest``, created on first use). fsync is off: tests need
+system user (``zmpgtest``, created on first use). fsync is off unless ``durable``: tests need
 correctness under concurrency, not durability.
 """
 
@@ -36,8 +36,11 @@ def _run_as(user: str | None, argv: list[str]) -> None:
 class PostgresServer:
     """initdb + pg_ctl start on a free port; ``url(db)``, ``create_database()``, ``stop()``."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, durable: bool = False) -> None:
         self.port = port
+        # fsync and synchronous commits off by default (fast tests); ``durable`` for tests that crash the server
+        # (an acknowledged commit must survive an immediate stop).
+        self.durable = durable
         self.bin = pg_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL is not installed (run `make setup`: it installs Debian's postgresql)")
@@ -56,9 +59,29 @@ class PostgresServer:
         data = self.dir / "data"
         _run_as(self.user, [str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                             "--locale=C.UTF-8"])
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        _run_as(self.user, [str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w", "start"])
+        self._pg_ctl_start()
         return self
+
+    def _pg_ctl_start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        _run_as(self.user, [str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-o", options, "-l",
+                            str(self.dir / "log"), "-w", "start"])
+
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the server at once (every connection cut, as a crash or failover would), start it again."""
+        import time
+
+        _run_as(self.user, [str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop"])
+        time.sleep(down_seconds)
+        self._pg_ctl_start()
+
+    def processes(self) -> list[int]:
+        """The postmaster and its children (for SIGSTOP/SIGCONT: a server that hangs, not one that is gone)."""
+        postmaster = int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        return [postmaster, *map(int, children)]
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

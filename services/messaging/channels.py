@@ -37,6 +37,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import redis
 import requests
 from wechatpy.exceptions import WeChatClientException
 
@@ -62,8 +63,9 @@ DEFAULT_FIELD_MAP: dict[str, dict[str, str]] = {
 # A purpose's template when the account has none of its own: a waiting-list offer on the selection card.
 TEMPLATE_FALLBACKS = {"offer": "selection"}
 
-# What WeChat's answer means for the message.
-RETRY, NEXT, FINAL, SENT = "retry", "next", "final", "sent"
+# What WeChat's answer means for the message. ``DEFER``: our own infrastructure failed before the call
+# (Redis unreachable while reading the shared token): not an attempt, never final.
+RETRY, NEXT, FINAL, SENT, DEFER = "retry", "next", "final", "sent", "defer"
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 RETRY_CODES = frozenset({-1, 45009, 45011, 45033}) | TOKEN_ERRORS
 NEXT_CODES = frozenset({45015, 45047, 48001, 40037, 47003, 43101, 41030})
@@ -222,6 +224,11 @@ def classify(error: Exception, channel: str) -> Failure:
     """What a failed call means (docs/delivery.md, “错误分类”)."""
     if isinstance(error, WeChatClientException):
         return _classify_wechat(error, channel)
+    if isinstance(error, redis.RedisError):
+        # Raised before WeChat was called (the token is read from Redis before each call, and refreshed
+        # only after WeChat refused the call): the message did not go out, and a lost Redis says
+        # nothing about the message.
+        return Failure(DEFER, None, f"infrastructure: {type(error).__name__}")
     if isinstance(error, requests.ConnectTimeout):
         return Failure(RETRY, None, "connect timeout")
     if isinstance(error, requests.Timeout):

@@ -41,6 +41,9 @@ PENDING, SENDING, SENT, FAILED, CANCELLED = (s.value for s in (
     OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED))
 
 
+DEFER_SECONDS = 5.0  # the wait before a row given back for an infrastructure error is tried again
+
+
 class NotRetryable(ValueError):
     """Only a message that finally failed (or was cancelled) can be sent again by staff."""
 
@@ -76,7 +79,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one row: ``sent``, ``retry``, ``failed`` or ``skipped`` (not claimable)."""
+    """What happened to one row: ``sent``, ``retry``, ``failed``, ``deferred`` (our infrastructure failed
+    before the call; the attempt does not count) or ``skipped`` (not claimable)."""
 
     id: int
     result: str
@@ -162,6 +166,8 @@ def _failed(store, cfg: DeliveryConfig, row: Row, worker: str, failure: channels
             maybe_delivered: bool, now: dt.datetime, rng: random.Random | None) -> Outcome:
     """Retry later with back-off, or give up with the reason staff will read."""
     action = failure.action
+    if action == channels.DEFER:
+        return _deferred(store, row, worker, maybe_delivered, now, rng)
     if action == channels.NEXT:
         action = channels.when_no_channel_left(failure)
     reason = texts.reason(failure.code, failure.message)
@@ -176,6 +182,19 @@ def _failed(store, cfg: DeliveryConfig, row: Row, worker: str, failure: channels
         reason = f"{reason}；{texts.TOO_MANY_ATTEMPTS.format(attempts=attempts)}"
     _finish(store, FAILED, row.id, worker, reason=reason, **values)
     return Outcome(row.id, "failed", code=failure.code)
+
+
+def _deferred(store, row: Row, worker: str, maybe_delivered: bool, now: dt.datetime,
+              rng: random.Random | None) -> Outcome:
+    """Our infrastructure failed before the call (Redis away): give the row back, the attempt uncounted.
+
+    Never final, however long the outage: the next attempt waits a few seconds (with jitter, so a
+    returning Redis is not hit by every row at once) and the scheduler queues the row again.
+    """
+    delay = DEFER_SECONDS / 2 + (rng or random).uniform(0, DEFER_SECONDS / 2)
+    _finish(store, outbox_store.DEFERRED, row.id, worker, next_at=now + dt.timedelta(seconds=delay),
+            reason=texts.INFRASTRUCTURE, maybe=maybe_delivered, now=now)
+    return Outcome(row.id, "deferred")
 
 
 # --- recovery and dispatch (the scheduler) ----------------------------------------------------

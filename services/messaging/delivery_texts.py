@@ -22,6 +22,7 @@ NO_CHANNEL = "没有可用的发送渠道：消息既无文字内容可发客服
 TOO_MANY_ATTEMPTS = "已重试 {attempts} 次仍未成功，不再自动重试"
 RECOVERED = "投递进程在发送中途中断，已重新排队（可能重复发送一次）"
 MAYBE_DELIVERED = "请求超时，微信可能已收到；已重新排队（可能重复发送一次）"
+INFRASTRUCTURE = "本系统的 Redis 暂时不可用，消息尚未发出；稍后自动重发（不计入重试次数）"
 RETRYING = "暂时失败，{delay} 秒后重试"
 
 

@@ -11,18 +11,31 @@ message costs more CPU than the send). Two stores run them:
   exactly-once window changes; but a worker makes a few commits a second
   instead of two per message, and SQLite's single writer lock (whose busy
   waits sleep in steps of milliseconds) stops being the bottleneck.
+
+The database is the truth, so a result is never dropped because the database
+was away (restarted, paused, failed over): the thread waits and records it
+again (back-off 0.5 s doubling to 10 s) until it is committed; a row left
+``sending`` under a live worker would otherwise never be sent nor recovered.
+A claim whose commit failed may or may not have been committed: the claim is
+given back the same way before the row is skipped (it was not sent).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 
+import structlog
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from models import Citizen, OutboxMessage, OutboxStatus
+
+log = structlog.get_logger("delivery")
 
 OUTBOX = OutboxMessage.__table__
 CITIZENS = Citizen.__table__
@@ -44,6 +57,14 @@ CLAIM_MANY = (
             attempts=OUTBOX.c.attempts + 1, updated_at=bindparam("now"))
     .returning(OUTBOX.c.id)
 )
+# Not a status: a claim given back because our own infrastructure failed before WeChat was called
+# (Redis unreachable). Back to ``pending`` later, and the attempt does not count.
+DEFERRED = "deferred"
+# A claim taken back because its commit failed (the row was not sent): the attempt does not count.
+RELEASED = "released"
+# The database could not be reached: wait and try again.
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_FIRST, RETRY_MAX = 0.5, 10.0
 _HELD = (OUTBOX.c.id == bindparam("row_id"), OUTBOX.c.status == SENDING, OUTBOX.c.claimed_by == bindparam("worker"))
 _RELEASE = {"in_flight_since": None, "claimed_by": "", "queue_job": ""}
 FINISH = {
@@ -54,6 +75,12 @@ FINISH = {
         status=PENDING, next_attempt_at=bindparam("next_at"), last_error_code=bindparam("code"),
         last_error=bindparam("reason"), possibly_resent=OUTBOX.c.possibly_resent | bindparam("maybe"),
         updated_at=bindparam("now"), **_RELEASE),
+    DEFERRED: update(OUTBOX).where(*_HELD).values(
+        status=PENDING, next_attempt_at=bindparam("next_at"), attempts=OUTBOX.c.attempts - 1,
+        last_error=bindparam("reason"), possibly_resent=OUTBOX.c.possibly_resent | bindparam("maybe"),
+        updated_at=bindparam("now"), **_RELEASE),
+    RELEASED: update(OUTBOX).where(*_HELD).values(
+        status=PENDING, attempts=OUTBOX.c.attempts - 1, updated_at=bindparam("now"), **_RELEASE),
     FAILED: update(OUTBOX).where(*_HELD).values(
         status=FAILED, last_error_code=bindparam("code"), last_error=bindparam("reason"),
         possibly_resent=OUTBOX.c.possibly_resent | bindparam("maybe"), updated_at=bindparam("now"), **_RELEASE),
@@ -83,14 +110,41 @@ class DirectStore:
         self.engine = engine
 
     def claim(self, row_id: int, worker: str, now) -> bool:
-        """Take a pending row (due for another attempt) for ``worker``; whether it was won."""
-        with self.engine.begin() as conn:
-            return conn.execute(CLAIM, {"row_id": row_id, "worker": worker, "now": now}).rowcount == 1
+        """Take a pending row (due for another attempt) for ``worker``; whether it was won.
+
+        When the database cannot be reached the claim is given back (it may have been
+        committed) once the database answers again, and the row is not won.
+        """
+        params = {"row_id": row_id, "worker": worker, "now": now}
+        try:
+            return self._claim(params)
+        except UNREACHABLE as error:
+            log.warning("delivery.claim_unrecorded", outbox_id=row_id, error=type(error).__name__)
+            self._until_recorded(RELEASED, params)
+            return False
 
     def finish(self, status: str, row_id: int, worker: str, **values) -> None:
-        """Record a result, unless the row was taken away from ``worker`` meanwhile."""
+        """Record a result, unless the row was taken away from ``worker`` meanwhile; waits for the database."""
+        self._until_recorded(status, {"row_id": row_id, "worker": worker, **values})
+
+    def _until_recorded(self, kind: str, params: dict) -> None:
+        wait = RETRY_FIRST
+        while True:
+            try:
+                return self._record(kind, params)
+            except UNREACHABLE as error:
+                log.warning("delivery.result_unrecorded", outbox_id=params["row_id"], result=kind,
+                            error=type(error).__name__, retry_in=wait)
+                time.sleep(wait)
+                wait = min(RETRY_MAX, wait * 2)
+
+    def _claim(self, params: dict) -> bool:
         with self.engine.begin() as conn:
-            conn.execute(FINISH[status], {"row_id": row_id, "worker": worker, **values})
+            return conn.execute(CLAIM, params).rowcount == 1
+
+    def _record(self, kind: str, params: dict) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(FINISH[kind], params)
 
     def close(self) -> None:
         """Nothing to stop."""
@@ -112,13 +166,13 @@ class GroupCommitStore(DirectStore):
         self._thread = threading.Thread(target=self._run, name="outbox-writer", daemon=True)
         self._thread.start()
 
-    def claim(self, row_id: int, worker: str, now) -> bool:
+    def _claim(self, params: dict) -> bool:
         """Queue the claim and wait until it is committed."""
-        return self._wait(("claim", {"row_id": row_id, "worker": worker, "now": now}))
+        return self._wait(("claim", params))
 
-    def finish(self, status: str, row_id: int, worker: str, **values) -> None:
+    def _record(self, kind: str, params: dict) -> None:
         """Queue the result and wait until it is committed."""
-        self._wait((status, {"row_id": row_id, "worker": worker, **values}))
+        self._wait((kind, params))
 
     def _wait(self, item: tuple[str, dict]):
         future: Future = Future()
@@ -187,8 +241,8 @@ class GroupCommitStore(DirectStore):
 
     def _alone(self, kind: str, params: dict):
         if kind == "claim":
-            return DirectStore.claim(self, **params)
-        return DirectStore.finish(self, kind, **params)
+            return DirectStore._claim(self, params)
+        return DirectStore._record(self, kind, params)
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer."""

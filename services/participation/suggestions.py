@@ -94,6 +94,9 @@ def create(session, openid: str, text: str, now: dt.datetime, *, event_id: int |
     intake.check_post(openid, intake.SUGGESTION, now)  # a retry (above) is not counted again
     event = session.get(Event, event_id) if event_id else None
     citizen = citizens.get_or_create(session, openid, now)
+    repeat = _written_again(session, citizen.id, cleaned, event.id if event else None, now)
+    if repeat is not None:
+        return repeat
     for _ in range(20):
         suggestion = Suggestion(
             tracking_no=_next_tracking_no(session, now), citizen_id=citizen.id,
@@ -112,6 +115,18 @@ def create(session, openid: str, text: str, now: dt.datetime, *, event_id: int |
                 if previous is not None:
                     return previous
     raise RuntimeError("could not allocate a tracking number")
+
+
+RETYPED_WITHIN = dt.timedelta(minutes=10)
+
+
+def _written_again(session, citizen_id: int, text: str, event_id: int | None, now: dt.datetime) -> Suggestion | None:
+    """The same text on the same subject from the same citizen a few minutes ago: the citizen wrote it again
+    because our answer was lost (WeChat showed "该公众号暂时无法提供服务"), not a second suggestion."""
+    recent = session.scalars(select(Suggestion).where(
+        Suggestion.citizen_id == citizen_id, Suggestion.created_at >= now - RETYPED_WITHIN,
+        Suggestion.event_id.is_(None) if event_id is None else Suggestion.event_id == event_id))
+    return next((suggestion for suggestion in recent if suggestion.text == text), None)
 
 
 _MY_IDS = (select(Suggestion.id).join(Citizen, Suggestion.citizen_id == Citizen.id)

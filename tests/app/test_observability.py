@@ -26,3 +26,17 @@ def test_metrics_count_webhook_latency_and_dedup_hits(client, wechat):
     assert "citizen_interactions_pending 1.0" in text
     wechat.flush()
     assert "citizen_interactions_pending 0.0" in client.get("/metrics").get_data(as_text=True)
+
+
+def test_metrics_count_the_messages_that_may_have_reached_a_citizen_twice(app, client):
+    from models import OutboxMessage, OutboxStatus, db
+    from services.calendar import clock
+
+    now = clock.now()
+    with app.app_context():
+        for n, resent in enumerate((True, False, True)):
+            db.session.add(OutboxMessage(key=f"o_{n}|reply|{n}", recipient=f"o_{n}", purpose="reply", subject=str(n),
+                                         payload={"text": "您好"}, channel="custom", status=OutboxStatus.SENT,
+                                         due_at=now, created_at=now, possibly_resent=resent))
+        db.session.commit()
+    assert "outbox_possibly_resent 2.0" in client.get("/metrics").get_data(as_text=True)

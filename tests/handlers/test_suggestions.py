@@ -178,3 +178,18 @@ def test_after_an_event_detail_the_citizen_may_still_choose_a_general_suggestion
     assert "一般性意见建议" in done and texts.DISTRICT_OFFICE in done
     with db_ctx() as session:
         assert session.scalars(select(Suggestion.event_id)).one() is None
+
+
+def test_a_suggestion_written_again_after_a_lost_answer_is_stored_once(citizen, programme, db_ctx, fixed_now):
+    """Chaos suite, web process killed after the commit: WeChat showed "无法提供服务", the citizen wrote it again.
+
+    Before: two suggestions with two numbers, both for staff to answer."""
+    citizen.say("建议")
+    first = citizen.say(IDEA)
+    citizen.say("建议")
+    assert citizen.say(IDEA) == first, "the same number, the same answer"
+    assert count(db_ctx) == 1
+    with clock.frozen(fixed_now + dt.timedelta(minutes=11)):
+        citizen.say("建议")
+        assert "编号：JY20261123-0002" in citizen.say(IDEA), "later, the same words are a new suggestion"
+    assert count(db_ctx) == 2

@@ -379,3 +379,32 @@ def test_group_commit_claims_each_row_once_and_isolates_a_bad_item(app, frozen):
     store.close()
     assert (row(app, ids[0]).status, row(app, ids[0]).wechat_msgid) == (OutboxStatus.SENT, "42")
     assert row(app, ids[1]).status == OutboxStatus.SENDING and row(app, ids[1]).claimed_by == "w1"
+
+
+def test_redis_unreachable_never_makes_a_final_failure_and_costs_no_attempt(app, emulator, tmp_path):
+    """Before: the token read's ``ConnectionError`` was an unknown error, a final failure (8 of 200 rows)."""
+    import redis
+
+    from services.messaging import delivery_texts
+    from services.messaging.wechat_client import make_client
+
+    row_id = queue(app, "o_redis_gone")
+    emulator.follower("o_redis_gone")
+    with app.app_context():
+        engine, settings = db.engine, app.extensions["settings"]
+    cfg = delivery.DeliveryConfig.from_settings(settings)
+    gone = make_client(settings, redis.Redis(unix_socket_path=str(tmp_path / "no-redis.sock")))
+    for minute in range(cfg.max_attempts + 2):  # more outages than attempts allowed
+        pending = delivery.load_rows(engine, [row_id])
+        outcome = delivery.deliver(engine, gone, cfg, pending[0], "w1", lambda m=minute: NOW + dt.timedelta(minutes=m))
+        assert outcome.result == "deferred"
+        stored = row(app, row_id)
+        assert (stored.status, stored.attempts, stored.claimed_by) == (OutboxStatus.PENDING, 0, "")
+        assert stored.last_error == delivery_texts.INFRASTRUCTURE and not stored.possibly_resent
+    assert emulator.messages("o_redis_gone") == []
+
+    back = make_client(settings, app.extensions["redis"])
+    pending = delivery.load_rows(engine, [row_id])
+    outcome = delivery.deliver(engine, back, cfg, pending[0], "w1", lambda: NOW + dt.timedelta(hours=1))
+    assert (outcome.result, row(app, row_id).status, row(app, row_id).attempts) == ("sent", OutboxStatus.SENT, 1)
+    assert len(emulator.messages("o_redis_gone")) == 1
