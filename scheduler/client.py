@@ -26,6 +26,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from services.messaging import wechatpy_http
 from services.messaging.wechat_client import SharedTokenClient
 
 
@@ -68,9 +69,9 @@ def pooled_client(settings, redis_client, threads: int) -> PooledClient:
                           timeout=settings.WECHAT_HTTP_TIMEOUT)
     ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if requests.utils.get_environ_proxies(client.api_base):
-        tune_requests(client._http, client.api_base, threads, ca_bundle)
+        tune_requests(wechatpy_http.session_of(client), client.api_base, threads, ca_bundle)
     else:
-        client._http = Urllib3Session(threads, ca_bundle, timeout=settings.WECHAT_HTTP_TIMEOUT)
+        wechatpy_http.install(client, Urllib3Session(threads, ca_bundle, timeout=settings.WECHAT_HTTP_TIMEOUT))
     return client
 
 

@@ -32,8 +32,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from models import OutboxMessage, OutboxStatus, run
 from services.calendar import clock
-from services.messaging import channels, outbox_store
-from services.messaging import delivery_texts as texts
+from services.messaging import channels, delivery_texts, outbox_store
 from services.messaging.channels import ChannelConfig
 
 OUTBOX = OutboxMessage.__table__
@@ -78,7 +77,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DeliveryResult:
     """What happened to one row: ``sent``, ``retry``, ``failed``, ``deferred`` (our infrastructure failed
     before the call; the attempt does not count) or ``skipped`` (not claimable)."""
 
@@ -124,7 +123,7 @@ def _finish(store, status: str, row_id: int, worker: str, **values) -> None:
 
 
 def deliver(store, client, cfg: DeliveryConfig, row: Row, worker: str,
-            now_fn: Callable[[], dt.datetime] = clock.now, rng: random.Random | None = None) -> Outcome:
+            now_fn: Callable[[], dt.datetime] = clock.now, rng: random.Random | None = None) -> DeliveryResult:
     """Claim one row, send it through the first channel that works, record the result.
 
     ``store`` runs the two statements (:mod:`services.messaging.outbox_store`); an ``Engine`` is
@@ -134,12 +133,12 @@ def deliver(store, client, cfg: DeliveryConfig, row: Row, worker: str,
         store = outbox_store.DirectStore(store)
     now = now_fn()
     if not claim(store, row.id, worker, now):
-        return Outcome(row.id, "skipped")
+        return DeliveryResult(row.id, "skipped")
     attempts = row.attempts + 1
     plan = channels.plan(row.channel, row.payload, row.last_interaction_at, now, cfg.channels)
     if not plan:
-        _finish(store, FAILED, row.id, worker, code=None, reason=texts.NO_CHANNEL, maybe=False, now=now)
-        return Outcome(row.id, "failed")
+        _finish(store, FAILED, row.id, worker, code=None, reason=delivery_texts.NO_CHANNEL, maybe=False, now=now)
+        return DeliveryResult(row.id, "failed")
     failure, maybe_delivered = None, False
     for channel in plan:
         try:
@@ -157,35 +156,35 @@ def deliver(store, client, cfg: DeliveryConfig, row: Row, worker: str,
     return _failed(store, cfg, row, worker, failure, attempts, maybe_delivered, now_fn(), rng)
 
 
-def _sent(store, row: Row, worker: str, channel: str, msgid: str, now: dt.datetime) -> Outcome:
+def _sent(store, row: Row, worker: str, channel: str, msgid: str, now: dt.datetime) -> DeliveryResult:
     _finish(store, SENT, row.id, worker, via=channel, msgid=msgid, now=now)
-    return Outcome(row.id, "sent", channel, msgid=msgid)
+    return DeliveryResult(row.id, "sent", channel, msgid=msgid)
 
 
 def _failed(store, cfg: DeliveryConfig, row: Row, worker: str, failure: channels.Failure, attempts: int,
-            maybe_delivered: bool, now: dt.datetime, rng: random.Random | None) -> Outcome:
+            maybe_delivered: bool, now: dt.datetime, rng: random.Random | None) -> DeliveryResult:
     """Retry later with back-off, or give up with the reason staff will read."""
     action = failure.action
     if action == channels.DEFER:
         return _deferred(store, row, worker, maybe_delivered, now, rng)
     if action == channels.NEXT:
         action = channels.when_no_channel_left(failure)
-    reason = texts.reason(failure.code, failure.message)
+    reason = delivery_texts.reason(failure.code, failure.message)
     values = {"code": failure.code, "maybe": maybe_delivered, "now": now}
     if action == channels.RETRY and attempts < cfg.max_attempts:
         delay = backoff_delay(attempts, cfg.backoff_base, cfg.backoff_max, rng)
-        note = texts.MAYBE_DELIVERED if maybe_delivered else texts.RETRYING.format(delay=round(delay))
+        note = delivery_texts.MAYBE_DELIVERED if maybe_delivered else delivery_texts.RETRYING.format(delay=round(delay))
         _finish(store, PENDING, row.id, worker, next_at=now + dt.timedelta(seconds=delay),
                 reason=f"{reason}；{note}", **values)
-        return Outcome(row.id, "retry", code=failure.code)
+        return DeliveryResult(row.id, "retry", code=failure.code)
     if action == channels.RETRY:
-        reason = f"{reason}；{texts.TOO_MANY_ATTEMPTS.format(attempts=attempts)}"
+        reason = f"{reason}；{delivery_texts.TOO_MANY_ATTEMPTS.format(attempts=attempts)}"
     _finish(store, FAILED, row.id, worker, reason=reason, **values)
-    return Outcome(row.id, "failed", code=failure.code)
+    return DeliveryResult(row.id, "failed", code=failure.code)
 
 
 def _deferred(store, row: Row, worker: str, maybe_delivered: bool, now: dt.datetime,
-              rng: random.Random | None) -> Outcome:
+              rng: random.Random | None) -> DeliveryResult:
     """Our infrastructure failed before the call (Redis away): give the row back, the attempt uncounted.
 
     Never final, however long the outage: the next attempt waits a few seconds (with jitter, so a
@@ -193,8 +192,8 @@ def _deferred(store, row: Row, worker: str, maybe_delivered: bool, now: dt.datet
     """
     delay = DEFER_SECONDS / 2 + (rng or random).uniform(0, DEFER_SECONDS / 2)
     _finish(store, outbox_store.DEFERRED, row.id, worker, next_at=now + dt.timedelta(seconds=delay),
-            reason=texts.INFRASTRUCTURE, maybe=maybe_delivered, now=now)
-    return Outcome(row.id, "deferred")
+            reason=delivery_texts.INFRASTRUCTURE, maybe=maybe_delivered, now=now)
+    return DeliveryResult(row.id, "deferred")
 
 
 # --- recovery and dispatch (the scheduler) ----------------------------------------------------
@@ -211,11 +210,11 @@ def recover_abandoned(session, is_alive: Callable[[str], bool], now: dt.datetime
               "updated_at": now}
     failed = session.execute(
         update(OUTBOX).where(stuck, OUTBOX.c.attempts >= max_attempts).values(
-            status=FAILED, last_error=f"{texts.RECOVERED}；{texts.TOO_MANY_ATTEMPTS.format(attempts=max_attempts)}",
+            status=FAILED, last_error=f"{delivery_texts.RECOVERED}；{delivery_texts.TOO_MANY_ATTEMPTS.format(attempts=max_attempts)}",
             **common)
     ).rowcount
     requeued = session.execute(
-        update(OUTBOX).where(stuck).values(status=PENDING, next_attempt_at=None, last_error=texts.RECOVERED,
+        update(OUTBOX).where(stuck).values(status=PENDING, next_attempt_at=None, last_error=delivery_texts.RECOVERED,
                                            **common)
     ).rowcount
     return failed + requeued

@@ -30,7 +30,8 @@ def session_of(client) -> requests.Session:
     return session
 
 
-def install(client, session: requests.Session) -> None:
-    """Make ``client`` send every request through ``session``."""
+def install(client, session) -> None:
+    """Make ``client`` send every request through ``session`` (a ``requests.Session`` or one with its
+    ``request``/``get``/``post`` methods, as the workers' urllib3 session)."""
     session_of(client)
     client._http = session
