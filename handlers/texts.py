@@ -296,7 +296,8 @@ RATE_PICK = "请选择您要评价的活动（回复序号）：\n{events}"
 RATE_EVENT_ITEM = "{number}. {day} {title}"
 RATE_NOTHING = (
     "您目前没有可以评价的活动。\n"
-    "满意度评价面向已现场签到的参加人员，线上直播活动的观众也可评价；活动结束后 {days} 天内可以评价或修改。"
+    "满意度评价面向已现场签到的参加人员，以及报名了直播活动或通过活动页面“进入直播”观看的市民；"
+    "活动结束后 {days} 天内可以评价或修改。"
 )
 RATE_ASK_LEVEL = (
     "请对“{title}”进行满意度评价，回复序号：\n"
@@ -315,7 +316,8 @@ RATE_CHANGED = "已修改您的评价。\n活动：{title}\n评价：{level}{tag
 RATE_DONE_TAGS = "（{tags}）"
 RATE_BAD_FOLLOW_UP = "\n我们已将您的意见转{unit}，工作人员将在 1 个工作日内回访，15 个工作日内整改答复。"
 RATE_CLOSED = "抱歉，“{title}”的满意度评价已于活动结束 {days} 天后截止，本次评价未保存。"
-RATE_NOT_ATTENDED = "抱歉，满意度评价面向已签到参加“{title}”的人员，您的评价未保存。"
+RATE_NOT_ATTENDED = ("抱歉，满意度评价面向现场签到参加“{title}”的人员；直播活动还面向报名了该活动、"
+                     "或通过公众号活动页面“进入直播”观看的市民。您的评价未保存。")
 RATE_NOT_RATABLE = "抱歉，这场活动目前不能评价（尚未结束或已取消）。"
 RATE_AGAIN_ASK = (
     "{unit}已就您对“{title}”的评价（{level}）整改答复。请对整改情况再评价一次（追评），回复序号：\n"

@@ -19,7 +19,7 @@ from models.people import (
     citizen_topics,
 )
 from models.programme import Event, EventKind, EventMode, EventStatus, Topic, Unit
-from models.rating import Rating, RatingFollowUp
+from models.rating import LivestreamView, Rating, RatingFollowUp
 from models.selection import SelectionRun, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
@@ -27,6 +27,7 @@ __all__ = [
     # after the event: adoption progress and lecture questions (models/engagement.py)
     "AdoptionProgress",
     "LectureQuestion",
+    "LivestreamView",
     "ProgressStage",
     "QuestionStatus",
     "Adoption",
