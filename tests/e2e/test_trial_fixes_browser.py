@@ -1,0 +1,154 @@
+"""Issue 26, what a full trial found, in a real browser against the running stack: every error of the
+application form at once, a rating tag that does not fit named, who may rate a livestream (and how the
+board shows an online rater), and an event's page once it is over."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.parse
+
+import requests
+
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.helpers import login
+
+ROOT = SCREENSHOTS.parents[1]
+SHOTS = "/tmp/h7-shots"
+
+
+def _python(stack, script: str, *args: str) -> str:
+    """Run ``script`` in a process with the stack's environment (same database and keys)."""
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=stack.env(), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _open_as(page, stack, openid: str, path: str):
+    """The in-app browser of ``openid``'s phone opens ``path`` (signed in silently through the emulator)."""
+    target = urllib.parse.quote(stack.base_url + path, safe="")
+    return page.goto(f"{stack.emulator_url}/_phone/open?openid={openid}&url={target}")
+
+
+def _shot(page, name: str) -> None:
+    import os
+
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+
+
+def test_the_application_form_shows_a_bad_mobile_beside_the_other_errors(live_stack, phone_page):
+    page = phone_page
+    _open_as(page, live_stack, "o_e2e_allerrors", "/my/apply")
+    page.locator("h2", has_text="正在报名的活动").wait_for()
+    page.locator("ul.events a").first.click()
+    page.locator("h2", has_text="填写报名信息").wait_for()
+    page.fill("#name", "")
+    page.fill("#mobile", "1381234")
+    page.click("button:has-text('提交报名')")
+    page.locator(".errors", has_text="请填写姓名").wait_for()
+    errors = page.locator(".errors").all_inner_texts()
+    _shot(page, "apply-all-errors")
+    assert any("请填写 11 位手机号码" in e for e in errors), errors  # shown now, not after the rest is fixed
+    assert any("请选择身份类别" in e for e in errors) and any("请阅读并同意" in e for e in errors), errors
+    assert page.locator("#mobile").input_value() == "1381234"
+
+
+RATED_SCRIPT = """
+import datetime as dt
+import sys
+from sqlalchemy import select
+from wsgi import app
+from models import Application, ApplicationStatus, Event, EventKind, EventMode, EventStatus, Unit, db
+from services.calendar import clock
+from services.participation import citizens
+code, mode, openid, status, hours_ago = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+with app.app_context():
+    now = clock.now()
+    event = db.session.scalar(select(Event).where(Event.code == code))
+    if event is None:
+        unit = db.session.scalar(select(Unit).where(Unit.name == "采育镇"))
+        event = Event(code=code, kind=EventKind.POLICY_LECTURE, mode=EventMode(mode), status=EventStatus.PUBLISHED,
+                      title="政策公开讲·" + code, place="采育镇政务服务中心", unit_id=unit.id, seats=30, created_at=now,
+                      livestream_url=sys.argv[6] if len(sys.argv) > 6 else "", duration_minutes=60,
+                      starts_at=now - dt.timedelta(hours=hours_ago))
+        db.session.add(event)
+        db.session.flush()
+    if status != "-":
+        citizen = citizens.get_or_create(db.session, openid, now)
+        db.session.add(Application(event_id=event.id, citizen_id=citizen.id, category="群众代表",
+                                   status=ApplicationStatus(status), name="钱多多", mobile="13900002222",
+                                   created_at=now))
+    db.session.commit()
+    print(event.id)
+"""
+
+
+def test_a_rating_tag_that_does_not_fit_the_level_is_named(live_stack, phone_page):
+    event_id = _python(live_stack, RATED_SCRIPT, "E2E-TAGS", "offline", "o_e2e_tags", "checked_in", "3")
+    page = phone_page
+    _open_as(page, live_stack, "o_e2e_tags", f"/my/ratings/{event_id}")
+    page.locator("#rating").wait_for()
+    page.check("input[name=level][value='1']")
+    page.check("input[name=tags][value='讲解不清楚']")
+    page.click("#rating button[type=submit]")
+    error = page.locator("#rating .error")
+    error.wait_for()
+    _shot(page, "rating-tag-named")
+    assert "“讲解不清楚”" in error.inner_text() and "“非常满意”" in error.inner_text(), error.inner_text()
+    assert page.locator("input[name=tags][value='讲解不清楚']").is_checked()  # what was ticked stays
+
+
+def test_a_stranger_cannot_rate_a_livestream_a_signed_in_viewer_can_and_the_page_closes_after(live_stack,
+                                                                                           phone_page, page):
+    stream = live_stack.base_url + "/healthz"  # any address the browser can load stands in for the stream
+    event_id = _python(live_stack, RATED_SCRIPT, "E2E-LIVE", "online", "-", "-", "0.5", stream)
+    phone = phone_page
+    _open_as(phone, live_stack, "o_e2e_viewer", f"/events/{event_id}")
+    assert phone.locator("#add-to-calendar").is_visible()
+    phone.click("#livestream-link")
+    phone.wait_for_url(lambda url: url.startswith(stream))  # (WeChat's #wechat_redirect may ride along)
+
+    # The event ends: its page no longer offers the livestream or the calendar.
+    _python(live_stack, "import sys\nfrom sqlalchemy import update\nfrom wsgi import app\nfrom models import Event, db\n"
+                        "from services.calendar import clock\nimport datetime as dt\nwith app.app_context():\n"
+                        "    db.session.execute(update(Event).where(Event.id == int(sys.argv[1])).values("
+                        "starts_at=clock.now() - dt.timedelta(hours=2)))\n    db.session.commit()\n", event_id)
+    phone.goto(f"{live_stack.base_url}/events/{event_id}")
+    phone.locator("#event-over").wait_for()
+    _shot(phone, "event-over")
+    assert phone.locator("text=进入直播").count() == 0 and phone.locator("text=加入手机日历").count() == 0
+    assert phone.locator("#livestream-over").is_visible()
+
+    refused = requests.Session()
+    stranger = refused.get(f"{live_stack.emulator_url}/_phone/open", params={
+        "openid": "o_e2e_stranger", "url": f"{live_stack.base_url}/my/ratings/{event_id}"}, timeout=10)
+    assert stranger.status_code == 403 and "进入直播" in stranger.text
+
+    _open_as(phone, live_stack, "o_e2e_viewer", f"/my/ratings/{event_id}")
+    phone.check("input[name=level][value='5']")
+    phone.fill("textarea[name=comment]", "直播画面一直卡顿")
+    phone.click("#rating button[type=submit]")
+    phone.locator(".flash", has_text="感谢您的评价").wait_for()
+
+    login(page, live_stack, "unit")
+    page.goto(live_stack.base_url + "/console/ratings/follow-ups")
+    row = page.locator("#follow-up-table tr", has_text="E2E-LIVE")
+    _shot(page, "ratings-online-badge")
+    assert row.locator(".rating-online").inner_text() == "线上观看·非现场"
+
+
+def test_an_overdue_bad_rating_by_an_online_viewer_is_marked_on_the_compliance_board(live_stack, page):
+    script = RATED_SCRIPT.replace("    db.session.commit()\n    print(event.id)", """    db.session.flush()
+    from services.participation import ratings
+    ratings.rate(db.session, openid, event.id, 5, [], "没有字幕", event.ends_at + dt.timedelta(minutes=5))
+    db.session.commit()
+    print(event.id)""")
+    _python(live_stack, script, "E2E-OLDLIVE", "online", "o_e2e_oldviewer", "not_selected", "720",
+            "https://live.example.cn/old")
+    login(page, live_stack, "unit")
+    page.goto(live_stack.base_url + "/console/compliance")
+    row = page.locator("#rating-overdue-table tr", has_text="E2E-OLDLIVE")
+    assert row.locator(".rating-online").is_visible()
+    _shot(page, "compliance-online-rating")
