@@ -8,7 +8,7 @@ from models.engagement import (
     ProgressStage,
     QuestionStatus,
 )
-from models.messaging import InboundMessage, OutboxMessage, OutboxStatus
+from models.messaging import InboundMessage, OutboxMessage, OutboxPurpose, OutboxStatus, purpose_label
 from models.people import (
     Adoption,
     Application,
@@ -46,6 +46,7 @@ __all__ = [
     "EventStatus",
     "InboundMessage",
     "OutboxMessage",
+    "OutboxPurpose",
     "OutboxStatus",
     "Rating",
     "RatingFollowUp",
@@ -59,5 +60,6 @@ __all__ = [
     "Unit",
     "citizen_topics",
     "db",
+    "purpose_label",
     "run",
 ]

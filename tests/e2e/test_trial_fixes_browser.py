@@ -139,7 +139,7 @@ def test_a_stranger_cannot_rate_a_livestream_a_signed_in_viewer_can_and_the_page
     assert row.locator(".rating-online").inner_text() == "线上观看·非现场"
 
 
-def test_an_overdue_bad_rating_by_an_online_viewer_is_marked_on_the_compliance_board(live_stack, page):
+def test_an_overdue_bad_rating_by_an_online_viewer_is_marked_and_counted_on_the_compliance_board(live_stack, page):
     script = RATED_SCRIPT.replace("    db.session.commit()\n    print(event.id)", """    db.session.flush()
     from services.participation import ratings
     ratings.rate(db.session, openid, event.id, 5, [], "没有字幕", event.ends_at + dt.timedelta(minutes=5))
@@ -152,3 +152,39 @@ def test_an_overdue_bad_rating_by_an_online_viewer_is_marked_on_the_compliance_b
     row = page.locator("#rating-overdue-table tr", has_text="E2E-OLDLIVE")
     assert row.locator(".rating-online").is_visible()
     _shot(page, "compliance-online-rating")
+    # Issue 26 (9): the header counts what the page lists as overdue, the 差评 included.
+    red_events = page.locator("#compliance-table tbody tr td:nth-child(2) .badge.red").count()
+    follow_ups = page.locator("#rating-overdue-table tbody tr").count()
+    stale = page.locator("#stale-adoptions-table tbody tr").count()
+    assert follow_ups >= 1
+    assert page.locator("#overdue-count").inner_text() == f"已超期 {red_events + follow_ups + stale}"
+
+
+FAILED_SCRIPT = """
+from wsgi import app
+from models import OutboxMessage, OutboxStatus, db
+from services.calendar import clock
+with app.app_context():
+    for purpose in ("rating_invite", "question_reply", "event_recording", "adoption_progress"):
+        db.session.add(OutboxMessage(recipient="o_e2e_failed", purpose=purpose, subject="event:1:" + purpose,
+                                     payload={"text": "x"}, status=OutboxStatus.FAILED, attempts=1,
+                                     last_error_code=43004, last_error="user not subscribed",
+                                     created_at=clock.now(), due_at=clock.now()))
+    db.session.commit()
+"""
+
+
+def test_the_failed_messages_filter_shows_labels_not_internal_names(live_stack, page):
+    """Issue 26 (12): every purpose reads in Chinese, in the filter and in the rows."""
+    _python(live_stack, FAILED_SCRIPT)
+    login(page, live_stack, "coordinator")
+    page.goto(live_stack.base_url + "/console/outbox")
+    options = page.locator("select[name=purpose] option").all_inner_texts()
+    _shot(page, "outbox-filter-labels")
+    for label in ("满意度评价邀请", "讲座提问答复", "讲解视频与活动资料", "采纳建议落实进展"):
+        assert label in options, options
+    assert not [o for o in options if "_" in o or o.isascii() and o], options
+    page.select_option("select[name=purpose]", label="讲座提问答复")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**purpose=question_reply**")
+    assert "question_reply" not in page.locator("table").last.inner_text()

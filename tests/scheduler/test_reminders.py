@@ -167,5 +167,6 @@ def test_plan_cli_lists_what_will_be_sent(app, session, monkeypatch):
     monkeypatch.setenv("CLOCK_NOW", "2026-10-09T12:00+08:00")
     output = app.test_cli_runner().invoke(args=["scheduler", "plan", "--days", "3"]).output
     assert "2026-10-10 09:00  活动提醒  2 人  政务开放日·医保服务" in output
-    assert "2026-10-10 09:00  逾期日报  1 人  digest:2026-10-10" in output  # Saturday 10-10 is worked
-    assert "digest:2026-10-11" not in output
+    assert "2026-10-10 09:00  逾期事项日报（协调员）  1 人  10月10日（周六）" in output  # Saturday 10-10 is worked
+    assert "10月11日" not in output
+    assert "digest" not in output and "event:" not in output  # issue 26 (12): labels, never internal keys
