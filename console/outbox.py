@@ -15,7 +15,7 @@ from models import Application, Broadcast, Event, OutboxMessage, OutboxStatus, S
 from models import purpose_label as models_purpose_label
 from services.admin import audit
 from services.calendar import clock
-from services.messaging import delivery
+from services.messaging import delivery, send_plan
 from services.privacy import pii
 
 NAV.append(("console.outbox_failures", "发送失败", None))
@@ -94,8 +94,10 @@ def outbox_failures():
     rows = _visible_failures(purpose, code)
     by_reason = Counter((m.last_error_code, error_label(m.last_error_code, m.last_error)) for m in rows)
     purposes = sorted({p for p in db.session.scalars(select(OutboxMessage.purpose).distinct())})
+    subjects = {m.subject: send_plan.subject_text(db.session, m.subject) for m in rows}
     return render_template("console/outbox.html", rows=rows, by_reason=by_reason.most_common(), form=EmptyForm(),
-                           purposes=purposes, purpose=purpose, code=code, openid_hash=pii.hash_openid)
+                           purposes=purposes, purpose=purpose, code=code, openid_hash=pii.hash_openid,
+                           subjects=subjects)
 
 
 def _retry_failed(ids: list[int], now) -> int:

@@ -57,7 +57,7 @@ def _queued(session, end: dt.datetime) -> list[PlannedSend]:
         .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)), OutboxMessage.due_at <= end)
         .group_by(OutboxMessage.purpose, OutboxMessage.subject)
     )
-    return [PlannedSend(due_at, purpose_label(purpose), _subject_text(session, subject), count, "已排队")
+    return [PlannedSend(due_at, purpose_label(purpose), subject_text(session, subject), count, "已排队")
             for purpose, subject, due_at, count in rows]
 
 
@@ -67,7 +67,7 @@ _EVENT_SUBJECTS = {"event": Event, "rating": Event, "application": Application,
                                                deadlines.MATERIALS)}}
 
 
-def _subject_text(session, subject: str) -> str:
+def subject_text(session, subject: str) -> str:
     """What a queued row is about, in words (the event's title), never the internal key."""
     kind, _, rest = subject.partition(":")
     ident = rest.split(":", 1)[0].split("@", 1)[0]

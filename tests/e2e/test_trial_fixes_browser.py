@@ -162,14 +162,13 @@ def test_an_overdue_bad_rating_by_an_online_viewer_is_marked_and_counted_on_the_
 
 FAILED_SCRIPT = """
 from wsgi import app
-from models import OutboxMessage, OutboxStatus, db
+from models import OutboxStatus, db
 from services.calendar import clock
+from services.messaging import outbox
 with app.app_context():
     for purpose in ("rating_invite", "question_reply", "event_recording", "adoption_progress"):
-        db.session.add(OutboxMessage(recipient="o_e2e_failed", purpose=purpose, subject="event:1:" + purpose,
-                                     payload={"text": "x"}, status=OutboxStatus.FAILED, attempts=1,
-                                     last_error_code=43004, last_error="user not subscribed",
-                                     created_at=clock.now(), due_at=clock.now()))
+        row = outbox.enqueue(db.session, "o_e2e_failed", purpose, "event:1", {"text": "x"}, clock.now())
+        row.status, row.attempts, row.last_error_code, row.last_error = OutboxStatus.FAILED, 1, 43004, "not subscribed"
     db.session.commit()
 """
 
@@ -187,4 +186,31 @@ def test_the_failed_messages_filter_shows_labels_not_internal_names(live_stack, 
     page.select_option("select[name=purpose]", label="讲座提问答复")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**purpose=question_reply**")
-    assert "question_reply" not in page.locator("table").last.inner_text()
+    table = page.locator("table").last.inner_text()
+    assert "讲座提问答复" in table and "question_reply" not in table and "event:1" not in table
+
+
+def test_a_broadcasts_counts_agree_on_its_page_in_the_list_and_in_its_report(live_stack, page):
+    """Issue 26 (13): one source for a broadcast's numbers (a mass send counts people, not its one row)."""
+    for n in (1, 2):
+        requests.post(live_stack.emulator_url + "/_phone/send", json={
+            "openid": f"o_e2e_count_{n}", "type": "event", "event": "subscribe", "nickname": "计数市民"}, timeout=10)
+    login(page, live_stack, "coordinator")
+    page.goto(live_stack.base_url + "/console/broadcasts/new")
+    page.check("input[name=audience][value=all]")
+    page.fill("textarea[name=content]", "【政民互动】计数核对：本周六开放日欢迎参加")
+    page.click("#broadcast-form button[type=submit]")
+    page.wait_for_selector("#send-button")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#send-button")
+    page.wait_for_selector("#final-report", timeout=45000)
+    page.reload()
+    total = int(page.locator("#progress-total").inner_text())
+    assert total >= 2
+    assert page.locator("#progress-sent").inner_text() == str(total)
+    assert page.locator("#progress-pending").inner_text() == "0"
+    assert f"预计覆盖 {total} 人" in page.locator("#final-report").inner_text()
+    _shot(page, "broadcast-counts-detail")
+    page.goto(live_stack.base_url + "/console/broadcasts")
+    row = page.locator("tr", has_text="计数核对")
+    assert f"{total} / 0 / {total}" in row.inner_text()
