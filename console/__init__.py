@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from console import ratings  # noqa: F401  (issue 15: 差评 follow-ups)
     from console import questions  # noqa: F401, I001  (讲座答疑: questions before a policy lecture)
     from console import annual  # noqa: F401, I001  (issue 15: the annual per-unit report, 绩效考核)
+    from console import wechat_binding  # noqa: F401, I001  (issue 26: staff bind their WeChat; header link)
     from console import access
 
     access.init_login(app)

@@ -284,7 +284,7 @@ def preview(session, staff: StaffUser, broadcast_id: int, now: dt.datetime, ip: 
     """Queue the message to the staff member's own WeChat (no quota used); audited."""
     broadcast = _editable(session, staff, broadcast_id)
     if not staff.openid:
-        raise BroadcastError("您的账号未绑定微信 openid，无法预览；请联系管理员绑定")
+        raise BroadcastError("您的账号尚未绑定微信，无法预览；请先在工作台右上角“绑定微信”完成绑定")
     text = message_text(broadcast.kind, broadcast.title, broadcast.content, broadcast.url)
     subject = f"{subject_of(broadcast.id)}:preview:{int(now.timestamp())}"
     row = outbox.enqueue(session, staff.openid, PURPOSE_PREVIEW, subject,
