@@ -29,6 +29,23 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_helpers)
 
 
+@bp.before_request
+def _audit_address() -> None:
+    """Every audit entry of a console request records the staff member's address (issue 26)."""
+    from flask import request
+
+    from services.admin import audit
+
+    audit.set_address(request.remote_addr or "")
+
+
+@bp.teardown_request
+def _clear_audit_address(_exc=None) -> None:
+    from services.admin import audit
+
+    audit.set_address("")
+
+
 # (endpoint, label, roles allowed or None for every logged-in role); views add theirs here.
 NAV: list[tuple[str, str, tuple | None]] = [("console.dashboard", "工作台", None)]
 

@@ -170,9 +170,9 @@ def compute(session, scope: Scope, now: dt.datetime | None = None) -> dict:
     }
 
 
-def _rate(value: float | None) -> str:
-    """A percentage for the workbook ('' when there is nothing to divide)."""
-    return "" if value is None else f"{value}%"
+def _rate(value: float | None) -> exports.Percent | None:
+    """A percentage for the workbook: a number formatted as one (empty when there is nothing to divide)."""
+    return exports.percent(value)
 
 
 def export_workbook(session, scope: Scope, staff, now: dt.datetime, ip: str = "") -> bytes:

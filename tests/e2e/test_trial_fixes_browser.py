@@ -214,3 +214,50 @@ def test_a_broadcasts_counts_agree_on_its_page_in_the_list_and_in_its_report(liv
     page.goto(live_stack.base_url + "/console/broadcasts")
     row = page.locator("tr", has_text="计数核对")
     assert f"{total} / 0 / {total}" in row.inner_text()
+
+
+NO_TIME_SPLIT = """() => {
+  // Every HH:MM in the page's <dd>s sits on one line (a time split across lines has two boxes).
+  const found = [];
+  for (const dd of document.querySelectorAll("dd")) {
+    const node = [...dd.childNodes].find(n => n.nodeType === 3 && /\\d:\\d/.test(n.textContent));
+    if (!node) continue;
+    for (const m of node.textContent.matchAll(/\\d{1,2}:\\d{2}/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      found.push([m[0], tops.size]);
+    }
+  }
+  return found;
+}"""
+
+
+def test_the_large_text_page_never_splits_a_time_across_lines(live_stack, phone_page):
+    """Issue 26 (14): 长辈版 on a 390 px phone; dd broke anywhere (word-break: break-all)."""
+    page = phone_page
+    _open_as(page, live_stack, "o_e2e_large", "/my/apply?size=large")
+    page.locator("ul.events a").first.click()
+    page.locator("h2", has_text="填写报名信息").wait_for()
+    assert page.locator("body.large").count() == 1
+    page.locator("a", has_text="查看活动详情").click()
+    page.locator("dt", has_text="时间").wait_for()
+    times = page.evaluate(NO_TIME_SPLIT)
+    _shot(page, "large-text-event")
+    assert times and all(lines == 1 for _, lines in times), times
+
+
+def test_the_console_menu_is_one_line_on_a_phone(live_stack, phone_page):
+    """Issue 26 (14): at 390 px the menu took two lines and a quarter of the screen."""
+    page = phone_page
+    login(page, live_stack, "coordinator")
+    page.goto(live_stack.base_url + "/console/compliance")
+    tops = page.eval_on_selector_all(".nav a", "links => links.map(a => Math.round(a.getBoundingClientRect().top))")
+    header = page.eval_on_selector("header.topbar", "h => h.getBoundingClientRect().height")
+    _shot(page, "console-phone-menu")
+    assert len(tops) > 8 and len(set(tops)) == 1, tops
+    assert header <= 844 * 0.12, header
+    active = page.locator(".nav a.active")
+    box, bar = active.bounding_box(), page.locator(".nav").bounding_box()
+    assert bar["x"] <= box["x"] and box["x"] + box["width"] <= bar["x"] + bar["width"]  # the current page is in view
