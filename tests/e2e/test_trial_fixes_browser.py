@@ -261,3 +261,34 @@ def test_the_console_menu_is_one_line_on_a_phone(live_stack, phone_page):
     active = page.locator(".nav a.active")
     box, bar = active.bounding_box(), page.locator(".nav").bounding_box()
     assert bar["x"] <= box["x"] and box["x"] + box["width"] <= bar["x"] + bar["width"]  # the current page is in view
+
+
+def test_a_staff_member_binds_their_wechat_from_the_console_and_the_preview_reaches_it(live_stack, page):
+    """Issue 26 (8): the console offered no way to bind the openid a preview goes to."""
+    from tests.e2e.helpers import received
+
+    staff_phone = "o_e2e_staff_phone"
+    requests.post(live_stack.emulator_url + "/_phone/send", json={
+        "openid": staff_phone, "type": "event", "event": "subscribe", "nickname": "工作人员"}, timeout=10)
+    login(page, live_stack, "unit_b")
+    page.goto(live_stack.base_url + "/console/broadcasts/new")
+    page.fill("textarea[name=content]", "【预览】本周活动安排，请核对")
+    page.locator("select[name=event_id]").select_option(index=1)
+    page.click("#broadcast-form button[type=submit]")
+    page.locator("#preview-needs-binding a", has_text="去绑定微信").click()
+    page.locator("#unbound-badge").wait_for()
+    page.click("#make-code")
+    code = page.locator("#bind-code").inner_text()
+    _shot(page, "wechat-binding-code")
+    answer = requests.post(live_stack.emulator_url + "/_phone/send", json={
+        "openid": staff_phone, "type": "text", "content": f"绑定 {code}"}, timeout=10).json()
+    assert "已将本微信绑定到政民互动管理平台账号" in str(answer["replies"]), answer
+    page.reload()
+    page.locator("#bound-badge").wait_for()
+    assert page.locator("#wechat-binding-link").inner_text() == "已绑定微信"
+    _shot(page, "wechat-binding-bound")
+    page.goto(live_stack.base_url + "/console/broadcasts")
+    page.locator("a", has_text="本周活动安排").first.click()
+    page.click("button:has-text('预览到我的微信')")
+    page.locator(".flash", has_text="预览已发送到您绑定的微信").wait_for()
+    received(live_stack, staff_phone, "本周活动安排，请核对")
