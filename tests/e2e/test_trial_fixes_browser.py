@@ -214,6 +214,14 @@ def test_a_broadcasts_counts_agree_on_its_page_in_the_list_and_in_its_report(liv
     page.goto(live_stack.base_url + "/console/broadcasts")
     row = page.locator("tr", has_text="计数核对")
     assert f"{total} / 0 / {total}" in row.inner_text()
+    # The statistics add up the same numbers the list shows.
+    listed = [[int(n) for n in cell.split(" / ")] for cell in page.locator("table tbody tr td:nth-child(5)")
+              .all_inner_texts() if " / " in cell]
+    sent_rows = [r for r, status in zip(listed, page.locator("table tbody tr td:nth-child(4)").all_inner_texts(),
+                                         strict=False) if "草稿" not in status]
+    page.goto(live_stack.base_url + "/console/stats")
+    assert page.locator("#stats-broadcast-sent").inner_text() == str(sum(r[0] for r in sent_rows))
+    assert page.locator("#stats-broadcast-total").inner_text() == str(sum(r[2] for r in sent_rows))
 
 
 NO_TIME_SPLIT = """() => {
