@@ -4,6 +4,7 @@ board shows an online rater), and an event's page once it is over."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -201,6 +202,11 @@ def test_a_broadcasts_counts_agree_on_its_page_in_the_list_and_in_its_report(liv
     page.fill("textarea[name=content]", "【政民互动】计数核对：本周六开放日欢迎参加")
     page.click("#broadcast-form button[type=submit]")
     page.wait_for_selector("#send-button")
+    for _ in range(30):  # follows are written behind (every couple of seconds): wait until both are counted
+        if int(re.search(r"预计覆盖 (\d+) 人", page.locator("main").inner_text()).group(1)) >= 2:
+            break
+        page.wait_for_timeout(500)
+        page.reload()
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#send-button")
     page.wait_for_selector("#final-report", timeout=45000)
