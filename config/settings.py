@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     # Reminders and deadline notices (issue 5). Times are Asia/Shanghai wall times "HH:MM".
     REMINDER_TIME: str = "09:00"
     REMINDER_TEXT: str = (
-        "【活动提醒】您入选的“{title}”将于{time}在{place}举行，请提前15分钟到场签到。"
+        # No arrival advice here: the line with the participant's check-in code says it once (提前 15 分钟).
+        "【活动提醒】您入选的“{title}”将于{time}在{place}举行。"
         "如不能参加，请在公众号回复“我的报名”取消，把名额留给其他市民。"
     )
     DEADLINE_NOTICE_TIME: str = "09:00"

@@ -21,12 +21,30 @@ def init_app(app: Flask) -> None:
     from console import questions  # noqa: F401, I001  (讲座答疑: questions before a policy lecture)
     from console import annual  # noqa: F401, I001  (issue 15: the annual per-unit report, 绩效考核)
     from console import moderation, triage, change_reports  # noqa: F401, I001  (issue 29: 公开审核, 分派, 报备)
+    from console import wechat_binding  # noqa: F401, I001  (issue 26: staff bind their WeChat; header link)
     from console import access
 
     access.init_login(app)
     app.register_blueprint(bp)
     app.jinja_env.filters.setdefault("local", access.local_filter)
     app.context_processor(_template_helpers)
+
+
+@bp.before_request
+def _audit_address() -> None:
+    """Every audit entry of a console request records the staff member's address (issue 26)."""
+    from flask import request
+
+    from services.admin import audit
+
+    audit.set_address(request.remote_addr or "")
+
+
+@bp.teardown_request
+def _clear_audit_address(_exc=None) -> None:
+    from services.admin import audit
+
+    audit.set_address("")
 
 
 # (endpoint, label, roles allowed or None for every logged-in role); views add theirs here.

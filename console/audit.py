@@ -36,6 +36,9 @@ ACTION_LABELS.update({"rating.callback": "记录差评回访", "rating.reply": "
 ACTION_LABELS.update({"suggestion.progress": "报送建议落实进展", "question.live": "标记讲座提问现场解答",
                       "question.reply": "书面答复讲座提问", "question.publish": "公开或撤下讲座答疑"})
 ACTION_LABELS["annual.export"] = "导出年度绩效统计"  # services.admin.annual
+# Binding one's WeChat (services.admin.wechat_binding, issue 26).
+ACTION_LABELS.update({"staff.wechat_code": "生成微信绑定码", "staff.wechat_bound": "绑定微信",
+                      "staff.wechat_moved": "微信改绑到其他账号", "staff.wechat_unbound": "解除微信绑定"})
 
 
 def _date(raw: str) -> dt.date | None:

@@ -75,6 +75,8 @@ def _save(form: BroadcastForm, broadcast_id: int | None):
 def broadcasts_list():
     """History of broadcasts, with this month's mass-send quota."""
     rows = broadcasts.history(db.session, current_user)
+    broadcasts.settle_all(db.session, rows, clock.now())  # the same counts the broadcast's own page shows
+    db.session.commit()
     labels = {b.id: broadcasts.audience_label(db.session, b) for b in rows}
     return render_template("console/broadcasts.html", rows=rows, labels=labels,
                            quota=broadcasts.mass_quota(db.session, clock.now()))
@@ -132,6 +134,7 @@ def broadcast_detail(broadcast_id: int):
     text = broadcasts.message_text(broadcast.kind, broadcast.title, broadcast.content, broadcast.url)
     return render_template(
         "console/broadcasts_detail.html", broadcast=broadcast, progress=progress, size=size, text=text,
+        waiting=broadcasts.waiting(broadcast),
         label=broadcasts.audience_label(db.session, broadcast), quota=broadcasts.mass_quota(db.session, now),
         form=EmptyForm(), is_mass=broadcast.audience_kind == BroadcastAudience.ALL)
 
@@ -149,7 +152,8 @@ def broadcast_progress(broadcast_id: int):
     for failure in data["failures"]:
         failure["label"] = error_label(failure["code"], failure["error"])
     return jsonify({**data, "status": broadcast.status.value, "total": broadcast.total,
-                    "sent_count": broadcast.sent_count, "failed_count": broadcast.failed_count})
+                    "sent_count": broadcast.sent_count, "failed_count": broadcast.failed_count,
+                    "waiting": broadcasts.waiting(broadcast)})
 
 
 def _act(broadcast_id: int, action, success: str):

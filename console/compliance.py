@@ -13,6 +13,7 @@ from console.forms_staff import ComplianceFilterForm
 from console.late_reasons import explained, late_reasons
 from console.rating_board import rating_overdue_context
 from models import Unit, db
+from services.admin import overdue
 from services.calendar import clock, workdays
 from services.participation import progress
 from services.programme import deadlines
@@ -24,11 +25,16 @@ RULE_ORDER = [deadlines.ANNOUNCEMENT, deadlines.SELECTION_NOTICE, deadlines.REMI
 LEVEL_LABELS = {deadlines.GREEN: "正常", deadlines.AMBER: "临近期限", deadlines.RED: "已超期"}
 
 
-def _board(form: ComplianceFilterForm):
-    """The board for the user's scope, filtered by unit and colour."""
+def _scope(form: ComplianceFilterForm) -> int | None:
+    """The unit the board is about: the user's own, else the one picked in the filter, else all."""
     unit_id = scoped_unit_id()
     if unit_id is None and form.unit_id.data:
         unit_id = form.unit_id.data
+    return unit_id
+
+
+def _board(form: ComplianceFilterForm, unit_id: int | None):
+    """The board for the scope, filtered by colour."""
     board = deadlines.compliance_board(db.session, clock.now(), unit_id=unit_id)
     if form.level.data in LEVEL_LABELS:
         board = [item for item in board if item.status == form.level.data]
@@ -43,14 +49,17 @@ def compliance_board():
     form.unit_id.choices = [("", "全部单位")] + [
         (u.id, u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
     form.validate()
-    board = _board(form)
+    unit_id = _scope(form)
+    board = _board(form, unit_id)
     rows = [(item, {rule.rule: rule for rule in item.rules}) for item in board]
     totals = Counter(item.status for item in board)
+    # One read for the header's 已超期 and the overdue lists below it.
+    late = overdue.overdue(db.session, clock.now(), unit_id, board=board)
     return render_template(
-        "console/compliance.html", form=form, rows=rows, totals=totals, rule_order=RULE_ORDER,
+        "console/compliance.html", form=form, rows=rows, totals=totals, late=late, rule_order=RULE_ORDER,
         rule_labels=SHORT_LABELS, level_labels=LEVEL_LABELS, health=workdays.calendar_health(),
         today=clock.today_local(), estimated_note=estimated_note, reasons=late_reasons(board), explained=explained,
-        **rating_overdue_context())
+        stale=late.adoptions, **rating_overdue_context(late.follow_ups))
 
 
 @bp.post("/calendar-banner/dismiss")

@@ -12,9 +12,10 @@ from console import NAV, bp
 from console.access import coordinators, readers
 from console.forms_staff import EmptyForm
 from models import Application, Broadcast, Event, OutboxMessage, OutboxStatus, StaffRole, Suggestion, db
+from models import purpose_label as models_purpose_label
 from services.admin import audit
 from services.calendar import clock
-from services.messaging import delivery
+from services.messaging import delivery, send_plan
 from services.privacy import pii
 
 NAV.append(("console.outbox_failures", "发送失败", None))
@@ -26,16 +27,6 @@ ERROR_LABELS = {
     45009: "接口调用超出频率限制", 45015: "超出 48 小时客服消息时限", 45028: "群发额度已用完",
     45047: "客服消息条数超出限制", 45065: "重复群发（clientmsgid 已使用）", 47003: "模板参数不正确",
     48001: "公众号没有该接口权限",
-}
-# Every purpose the services queue messages under, in the words staff use (older names kept for old rows).
-PURPOSE_LABELS = {
-    "broadcast": "群发（分组）", "broadcast_mass": "群发（全部关注用户）", "broadcast_preview": "群发预览",
-    "suggestion_reply": "意见建议答复", "reply": "意见建议答复", "selection": "入选通知",
-    "selection_selected": "遴选结果：入选通知", "selection_waitlisted": "遴选结果：候补通知",
-    "selection_not_selected": "遴选结果：未入选通知", "reminder": "活动提醒", "notice": "活动通知",
-    "topic_notice": "专题订阅新活动通知", "waitlist_offer": "候补递补通知", "waitlist_offer_expired": "候补递补过期通知",
-    "event_cancelled": "活动取消通知", "event_postponed": "活动延期通知", "cancel": "活动取消通知",
-    "postpone": "活动延期通知", "deadline": "工作期限提醒（工作人员）", "digest": "逾期事项汇总（协调员）",
 }
 # Subject prefixes that name the object a message is about, to find its unit.
 SUBJECT_MODELS = {"event": Event, "broadcast": Broadcast, "suggestion": Suggestion, "application": Application}
@@ -51,8 +42,8 @@ def error_label(code: int | None, fallback: str = "") -> str:
 
 @bp.app_template_filter("purpose_label")
 def purpose_label(purpose: str) -> str:
-    """Chinese name of an outbox purpose."""
-    return PURPOSE_LABELS.get(purpose, purpose)
+    """Chinese name of an outbox purpose (labelled beside its enum, :class:`models.OutboxPurpose`)."""
+    return models_purpose_label(purpose)
 
 
 def unit_of(message: OutboxMessage, cache: dict) -> int | None:
@@ -103,8 +94,10 @@ def outbox_failures():
     rows = _visible_failures(purpose, code)
     by_reason = Counter((m.last_error_code, error_label(m.last_error_code, m.last_error)) for m in rows)
     purposes = sorted({p for p in db.session.scalars(select(OutboxMessage.purpose).distinct())})
+    subjects = {m.subject: send_plan.subject_text(db.session, m.subject) for m in rows}
     return render_template("console/outbox.html", rows=rows, by_reason=by_reason.most_common(), form=EmptyForm(),
-                           purposes=purposes, purpose=purpose, code=code, openid_hash=pii.hash_openid)
+                           purposes=purposes, purpose=purpose, code=code, openid_hash=pii.hash_openid,
+                           subjects=subjects)
 
 
 def _retry_failed(ids: list[int], now) -> int:

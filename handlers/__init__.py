@@ -16,6 +16,7 @@ def build_router() -> Router:
         questions,
         rating,
         registration,
+        staff_binding,
         subscriptions,
         suggestions,
     )
@@ -29,5 +30,6 @@ def build_router() -> Router:
     # Satisfaction rating (好差评), issue 15.
     rating.register(router)
     questions.register(router)  # 提问: questions before a policy lecture
+    staff_binding.register(router)  # 绑定 <code>: staff bind their WeChat for broadcast previews
     return router
 

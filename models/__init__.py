@@ -16,7 +16,7 @@ from models.engagement import (
     ProgressStage,
     QuestionStatus,
 )
-from models.messaging import InboundMessage, OutboxMessage, OutboxStatus
+from models.messaging import InboundMessage, OutboxMessage, OutboxPurpose, OutboxStatus, purpose_label
 from models.people import (
     Adoption,
     Application,
@@ -28,7 +28,7 @@ from models.people import (
     random_application_number,
 )
 from models.programme import Event, EventKind, EventMode, EventStatus, Topic, Unit
-from models.rating import Rating, RatingFollowUp
+from models.rating import LivestreamView, Rating, RatingFollowUp
 from models.selection import SelectionRun, SelectionSeal, SelectionStatus
 from models.staff import AuditLog, StaffRole, StaffUser
 
@@ -43,6 +43,7 @@ __all__ = [
     "ModerationStatus",
     "SuggestionTriage",
     "LectureQuestion",
+    "LivestreamView",
     "ProgressStage",
     "QuestionStatus",
     "Adoption",
@@ -61,6 +62,7 @@ __all__ = [
     "EventStatus",
     "InboundMessage",
     "OutboxMessage",
+    "OutboxPurpose",
     "OutboxStatus",
     "Rating",
     "RatingFollowUp",
@@ -76,5 +78,6 @@ __all__ = [
     "Unit",
     "citizen_topics",
     "db",
+    "purpose_label",
     "run",
 ]

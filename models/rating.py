@@ -61,3 +61,19 @@ class RatingFollowUp(db.Model):
     rating: Mapped[Rating] = relationship()
     event: Mapped[Event] = relationship()
     unit: Mapped[Unit] = relationship()
+
+
+class LivestreamView(db.Model):
+    """A citizen opened an event's livestream through the signed-in link (``/my/live/<id>``).
+
+    With an application to the event, this is what makes someone a verified viewer
+    of a livestreamed event, who may rate it without having checked in on site.
+    """
+
+    __tablename__ = "livestream_views"
+    __table_args__ = (UniqueConstraint("event_id", "citizen_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -32,6 +32,10 @@ class StaffUser(UserMixin, TimestampMixin, db.Model):
     role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, "staff_role"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), default=None)
     openid: Mapped[str] = mapped_column(String(64), default="")
+    # Binding one's WeChat (services.admin.wechat_binding): a one-time code's digest, until it expires.
+    bind_code_digest: Mapped[str] = mapped_column(String(64), default="")
+    bind_code_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    openid_bound_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 

@@ -35,6 +35,9 @@ FIELD_ERRORS = {
     applications.InvalidCategory: ("category", "请选择身份类别"),
     applications.InvalidStreet: ("street", "请选择所在街道（镇）"),
 }
+# The service's own checks, run on every filled field so that one submission shows every error at once.
+FIELD_CHECKS = {"name": applications.clean_name, "mobile": applications.clean_mobile,
+                "category": applications.clean_category, "street": applications.clean_street}
 
 
 @bp.before_request
@@ -96,7 +99,7 @@ def apply_form(event_id: int):
     if request.method == "GET":
         saved = applications.saved_details(db.session, g.openid) or {}
         form.process(data=saved)
-    elif form.validate_on_submit():
+    elif _all_fields_valid(form):
         if _throttled():
             return _too_many()
         try:
@@ -123,6 +126,21 @@ def apply_form(event_id: int):
     composed = announcement.compose(event, now, current_app.extensions["settings"].PUBLIC_BASE_URL)
     return render_template("public/my_apply_form.html", form=form, event=event, a=composed,
                            retention_days=current_app.extensions["settings"].RETENTION_DAYS)
+
+
+def _all_fields_valid(form: ApplyForm) -> bool:
+    """The form's checks and the service's, on every field: a bad mobile shows beside a missing name."""
+    valid = form.validate_on_submit()
+    for name, check in FIELD_CHECKS.items():
+        field = getattr(form, name)
+        if field.errors or not field.data:
+            continue  # the form's own message (e.g. 请填写手机号码) already stands
+        try:
+            check(field.data)
+        except tuple(FIELD_ERRORS) as error:
+            field.errors = [*field.errors, FIELD_ERRORS[type(error)][1]]
+            valid = False
+    return valid
 
 
 @bp.get("/my/applications")

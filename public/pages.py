@@ -29,11 +29,13 @@ def _event_or_404(event_id: int):
 @bp.get("/events/<int:event_id>")
 def event_page(event_id: int) -> str:
     """An event's announcement: every field the programme requires."""
-    event = _event_or_404(event_id)
+    event, now = _event_or_404(event_id), clock.now()
+    # After the event: no livestream to enter and nothing to add to a calendar.
     return render_template(
-        "public/event.html", event=event, a=announcement.compose(event, clock.now(), _base_url()), t=announcement,
-        calendar_month=f"{clock.local(event.starts_at):%Y-%m}",
+        "public/event.html", event=event, a=announcement.compose(event, now, _base_url()), t=announcement,
+        calendar_month=f"{clock.local(event.starts_at):%Y-%m}", over=now >= event.ends_at,
         lottery_sealed=selection.current_seal(db.session, event.id) is not None,
+        ended_at=wording.when(event.ends_at),
     )
 
 

@@ -18,13 +18,23 @@ from services.participation.rating_texts import LEVELS
 REFUSALS = {
     ratings.EventNotRatable: "这场活动目前不能评价：活动尚未结束或已取消。",
     ratings.RatingClosed: f"这场活动的满意度评价已于活动结束 {ratings.WINDOW.days} 天后截止。",
-    ratings.NotAttended: "满意度评价面向已签到参加本场活动的人员（线上直播活动的观众也可评价）。",
+    ratings.NotAttended: ("满意度评价面向现场签到参加本场活动的人员；直播活动还面向报名了本场活动、"
+                          "或通过公众号活动页面“进入直播”观看的市民。"),
 }
 FIELD_ERRORS = {
     ratings.InvalidLevel: ("level", "请选择 1–5 中的一项满意度。"),
-    ratings.InvalidTags: ("tags", "请只勾选所列的评价标签。"),
     ratings.CommentTooLong: ("comment", f"评价意见请控制在 {ratings.COMMENT_CHARS} 字以内。"),
 }
+# A tag ticked that the chosen level does not offer: name the tags and the level, and what to do.
+TAGS_MISMATCH = "您选择的满意度是“{level}”，{tags}不是“{level}”时可选的评价标签：请取消勾选，或改选满意度。"
+
+
+def _field_error(exc: ratings.RatingError) -> tuple[str, str]:
+    """(field, message) of a value the service refused."""
+    if isinstance(exc, ratings.InvalidTags):
+        tags = "、".join(f"“{tag}”" for tag in exc.stray)
+        return "tags", TAGS_MISMATCH.format(level=LEVELS[exc.level], tags=tags)
+    return FIELD_ERRORS[type(exc)]
 
 
 FLOOD = "感谢您的反馈！您在一小时内已填写 {limit} 条评价意见，请于 {when} 后再填写；也可以清空意见，直接提交本次评价。"
@@ -81,9 +91,9 @@ def rate_event(event_id: int):
     try:
         rating, created = ratings.rate(db.session, g.openid, event_id, values["level"], values["tags"],
                                        values["comment"], now, source="page")
-    except tuple(FIELD_ERRORS) as exc:
+    except (*FIELD_ERRORS, ratings.InvalidTags) as exc:
         db.session.rollback()
-        field, message = FIELD_ERRORS[type(exc)]
+        field, message = _field_error(exc)
         return _page(event, form, values, {field: message}, status=400)
     except intake.TooManyPosts as exc:
         db.session.rollback()
@@ -120,3 +130,16 @@ def _rate_again(event: Event, form: RatingForm, again, now):
     db.session.commit()
     flash("感谢您的追评！", "success")
     return redirect(url_for("public.rate_event", event_id=event.id))
+
+
+@bp.get("/my/live/<int:event_id>")
+@citizen_required
+def open_livestream(event_id: int):
+    """The event page's 进入直播: note the signed-in viewer (who may then rate the event), then the livestream."""
+    try:
+        event = ratings.open_livestream(db.session, g.openid, event_id, clock.now())
+    except ratings.EventNotRatable:
+        db.session.rollback()
+        return redirect(url_for("public.event_page", event_id=event_id))
+    db.session.commit()
+    return redirect(event.livestream_url)

@@ -45,9 +45,9 @@
         document.getElementById("progress-bar").style.width = p.percent + "%";
         box.querySelector(".progress").setAttribute("aria-valuenow", p.percent);
         setText("progress-percent", p.percent);
-        setText("progress-sent", p.sent);
-        setText("progress-failed", p.failed);
-        setText("progress-pending", p.pending);
+        setText("progress-sent", p.sent_count);  // people, as the list and the report count them
+        setText("progress-failed", p.failed_count);
+        setText("progress-pending", p.waiting);
         setText("progress-retrying", p.retrying);
         renderFailures(p.failures);
         if (p.done) {

@@ -158,6 +158,9 @@ def upgrade():
     sa.Column('role', sa.Enum('coordinator', 'unit', 'auditor', name='staff_role', native_enum=False, length=20), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('openid', sa.String(length=64), nullable=False),
+    sa.Column('bind_code_digest', sa.String(length=64), nullable=False),
+    sa.Column('bind_code_expires_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('openid_bound_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('last_login_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -293,6 +296,20 @@ def upgrade():
     with op.batch_alter_table('ratings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ratings_citizen_id'), ['citizen_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ratings_event_id'), ['event_id'], unique=False)
+
+    op.create_table('livestream_views',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('citizen_id', sa.Integer(), nullable=False),
+    sa.Column('opened_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['citizen_id'], ['citizens.id'], name=op.f('fk_livestream_views_citizen_id_citizens')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_livestream_views_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_livestream_views')),
+    sa.UniqueConstraint('event_id', 'citizen_id', name=op.f('uq_livestream_views_event_id_citizen_id'))
+    )
+    with op.batch_alter_table('livestream_views', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_livestream_views_citizen_id'), ['citizen_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_livestream_views_event_id'), ['event_id'], unique=False)
 
     op.create_table('selection_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -546,6 +563,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_selection_runs_event_id'))
 
     op.drop_table('selection_runs')
+    with op.batch_alter_table('livestream_views', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_livestream_views_event_id'))
+        batch_op.drop_index(batch_op.f('ix_livestream_views_citizen_id'))
+
+    op.drop_table('livestream_views')
     with op.batch_alter_table('ratings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ratings_event_id'))
         batch_op.drop_index(batch_op.f('ix_ratings_citizen_id'))

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from services.admin import audit, exports, rating_stats, staff, stats
+from services.admin import audit, exports, overdue, rating_stats, staff, stats, wechat_binding
 
-__all__ = ["audit", "exports", "rating_stats", "staff", "stats"]
+__all__ = ["audit", "exports", "overdue", "rating_stats", "staff", "stats", "wechat_binding"]

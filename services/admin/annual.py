@@ -202,8 +202,9 @@ def _count_suggestions(session, scope: stats.Scope, row_of) -> None:
         row.adopted += sum(s.adoption in (Adoption.ADOPTED, Adoption.PARTLY) for s in answered)
 
 
-def _rate(value: float | None) -> str:
-    return "" if value is None else f"{value}%"
+def _rate(value: float | None) -> exports.Percent | None:
+    """A rate as a number the spreadsheet formats as a percentage (empty when there is nothing to divide)."""
+    return exports.percent(value)
 
 
 HEADERS = ["单位", "计划活动", "已举办", "已取消", "未到期", "举办率",

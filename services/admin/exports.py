@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -27,6 +28,21 @@ from openpyxl.utils import get_column_letter
 # Tab and carriage return also start formulas in some spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+PERCENT_FORMAT = "0.0%"
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A share in percent (85.7 for 85.7 %): written as the number 0.857 formatted ``0.0%``, never as text."""
+
+    value: float
+
+
+def percent(value: float | None) -> Percent | None:
+    """``value`` (in percent, or None when there is nothing to divide) as a cell; None leaves it empty."""
+    return None if value is None else Percent(value)
 
 
 def neutralise(value: Any) -> Any:
@@ -42,6 +58,8 @@ def neutralise(value: Any) -> Any:
 
 def _cell_value(value: Any) -> Any:
     """Plain cell values: aware datetimes become naive wall time (Excel has no zones)."""
+    if isinstance(value, Percent):
+        return round(value.value / 100, 6)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         from services.calendar import clock
 
@@ -73,6 +91,9 @@ def _fill(sheet, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any
     for row in rows:
         values = [_cell_value(v) for v in row]
         sheet.append(values)
+        for cell, original in zip(sheet[sheet.max_row], row, strict=False):
+            if isinstance(original, Percent):
+                cell.number_format = PERCENT_FORMAT
         widths = [max(w, _width(v)) for w, v in zip(widths, values, strict=False)]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from models import Adoption, Application, ApplicationStatus, Event, EventStatus, Suggestion, Topic, Unit
+from models import (
+    Adoption,
+    Application,
+    ApplicationStatus,
+    Broadcast,
+    BroadcastStatus,
+    Event,
+    EventStatus,
+    Suggestion,
+    Topic,
+    Unit,
+)
 from services.admin import audit, coordination_stats, exports, rating_stats
 from services.calendar import clock, workdays
 
@@ -168,12 +179,35 @@ def compute(session, scope: Scope, now: dt.datetime | None = None) -> dict:
         "by_unit": _grouped(suggestions, 2, UNASSIGNED_UNIT),
         # 好差评 (issue 15): satisfaction, response and follow-up rates by event, unit, topic and month.
         "ratings": rating_stats.summary(session, [r["event"] for r in events], now or clock.now()),
+        "broadcasts": broadcast_summary(session, scope, now or clock.now()),
     }
 
 
-def _rate(value: float | None) -> str:
-    """A percentage for the workbook ('' when there is nothing to divide)."""
-    return "" if value is None else f"{value}%"
+def broadcast_summary(session, scope: Scope, now: dt.datetime) -> dict:
+    """Broadcasts sent in scope and the people they reached: the numbers their list and pages show.
+
+    Counted from each broadcast's ``total`` / ``sent_count`` / ``failed_count``, brought up to
+    date from the outbox first (:func:`services.messaging.broadcasts.settle_all`), never from rows.
+    """
+    from services.messaging import broadcasts  # (imported late: messaging records through admin.audit)
+
+    start, end = scope.bounds()
+    query = select(Broadcast).where(Broadcast.status != BroadcastStatus.DRAFT)
+    if start:
+        query = query.where(Broadcast.sent_at >= start)
+    if end:
+        query = query.where(Broadcast.sent_at < end)
+    if scope.unit_id:
+        query = query.where(Broadcast.unit_id == scope.unit_id)
+    found = list(session.scalars(query))
+    broadcasts.settle_all(session, found, now)
+    return {"count": len(found), "total": sum(b.total or 0 for b in found),
+            "sent": sum(b.sent_count or 0 for b in found), "failed": sum(b.failed_count or 0 for b in found)}
+
+
+def _rate(value: float | None) -> exports.Percent | None:
+    """A percentage for the workbook: a number formatted as one (empty when there is nothing to divide)."""
+    return exports.percent(value)
 
 
 def export_workbook(session, scope: Scope, staff, now: dt.datetime, ip: str = "") -> bytes:

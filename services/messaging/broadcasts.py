@@ -284,7 +284,7 @@ def preview(session, staff: StaffUser, broadcast_id: int, now: dt.datetime, ip: 
     """Queue the message to the staff member's own WeChat (no quota used); audited."""
     broadcast = _editable(session, staff, broadcast_id)
     if not staff.openid:
-        raise BroadcastError("您的账号未绑定微信 openid，无法预览；请联系管理员绑定")
+        raise BroadcastError("您的账号尚未绑定微信，无法预览；请先在工作台右上角“绑定微信”完成绑定")
     text = message_text(broadcast.kind, broadcast.title, broadcast.content, broadcast.url)
     subject = f"{subject_of(broadcast.id)}:preview:{int(now.timestamp())}"
     row = outbox.enqueue(session, staff.openid, PURPOSE_PREVIEW, subject,
@@ -373,14 +373,56 @@ def progress(session, broadcast: Broadcast, now: dt.datetime) -> Progress:
 
 
 def _settle(broadcast: Broadcast, result: Progress, now: dt.datetime) -> None:
-    """Copy the totals onto the broadcast and close it when every row is final."""
-    if broadcast.status != BroadcastStatus.SENDING:
+    """Copy the people counts onto the broadcast and close it when every row is final.
+
+    ``sent_count`` / ``failed_count`` are the one source of a broadcast's numbers: the list,
+    its page and its report all read them, and they follow the rows (a retried failure too).
+    A mass send is one row for ``total`` followers: it counts them all, sent or failed.
+    """
+    if broadcast.status == BroadcastStatus.DRAFT or result.rows == 0:
         return
     is_mass = broadcast.audience_kind == BroadcastAudience.ALL
     broadcast.sent_count = broadcast.total if (is_mass and result.sent) else result.sent
-    broadcast.failed_count = broadcast.total if (is_mass and result.failed) else result.failed + result.cancelled
-    if result.done:
+    broadcast.failed_count = broadcast.total if (is_mass and (result.failed or result.cancelled)) \
+        else result.failed + result.cancelled
+    if result.done and broadcast.status == BroadcastStatus.SENDING:
         broadcast.status, broadcast.finished_at, broadcast.updated_at = BroadcastStatus.DONE, now, now
+
+
+def settle_all(session, found: list[Broadcast], now: dt.datetime) -> None:
+    """Bring the counts of many broadcasts up to date from their rows in one read (the history list)."""
+    sent = {b.id: b for b in found if b.status != BroadcastStatus.DRAFT}
+    if not sent:
+        return
+    wanted = {(PURPOSE_MASS if b.audience_kind == BroadcastAudience.ALL else PURPOSE_SEGMENT, subject_of(b.id)): b
+              for b in sent.values()}
+    results = {b.id: Progress() for b in sent.values()}
+    rows = session.execute(
+        select(OutboxMessage.purpose, OutboxMessage.subject, OutboxMessage.status, func.count())
+        .where(OutboxMessage.purpose.in_((PURPOSE_MASS, PURPOSE_SEGMENT)),
+               OutboxMessage.subject.in_([subject for _, subject in wanted]))
+        .group_by(OutboxMessage.purpose, OutboxMessage.subject, OutboxMessage.status))
+    for purpose, subject, status, count in rows:
+        broadcast = wanted.get((purpose, subject))
+        if broadcast is None:
+            continue
+        result = results[broadcast.id]
+        result.rows += count
+        if status == OutboxStatus.SENT:
+            result.sent += count
+        elif status == OutboxStatus.FAILED:
+            result.failed += count
+        elif status == OutboxStatus.CANCELLED:
+            result.cancelled += count
+        else:
+            result.pending += count
+    for broadcast_id, result in results.items():
+        _settle(sent[broadcast_id], result, now)
+
+
+def waiting(broadcast: Broadcast) -> int:
+    """People the broadcast has not reached or failed yet."""
+    return max(0, (broadcast.total or 0) - (broadcast.sent_count or 0) - (broadcast.failed_count or 0))
 
 
 def history(session, staff: StaffUser, limit: int = 200) -> list[Broadcast]:

@@ -21,6 +21,7 @@ next tick finds everything that fell due meanwhile. The outbox key
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -116,7 +117,7 @@ def reminder_payload(event: Event, cfg: ReminderSettings, code: str | None = Non
     local = clock.local(event.starts_at)
     place = event.place or "线上直播"
     when = f"{local.month}月{local.day}日 {local:%H:%M}"
-    text = cfg.reminder_text.format(title=event.title, time=when, place=place)
+    text = cfg.reminder_text.format(title=event.title, time=when, place=place).rstrip()
     data = {"title": event.title, "time": f"{local:%Y年%m月%d日 %H:%M}", "place": place}
     payload = {"template": "reminder", "event_id": event.id}
     pass_url = _pass_url(code, cfg) if code else ""
@@ -128,8 +129,13 @@ def reminder_payload(event: Event, cfg: ReminderSettings, code: str | None = Non
         payload["url"] = pass_url
     elif cfg.public_base_url:
         payload["url"] = f"{cfg.public_base_url.rstrip('/')}/events/{event.id}"
-    payload.update(text=wording.fit_bytes(text, TEXT_LIMIT), data=data)
+    payload.update(text=wording.fit_bytes(tidy(text), TEXT_LIMIT), data=data)
     return payload
+
+
+def tidy(text: str) -> str:
+    """One full stop where pieces met with two (an operator's REMINDER_TEXT, a place typed with its own 。)."""
+    return re.sub(r"。(\s*)。+", r"。\1", text)
 
 
 def _pass_url(code: str, cfg: ReminderSettings) -> str:

@@ -17,20 +17,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from models import Event, EventStatus, OutboxMessage, OutboxStatus, StaffRole
+from models import Application, Event, EventStatus, OutboxMessage, OutboxPurpose, OutboxStatus, StaffRole, purpose_label
 from services.calendar import clock
 from services.messaging import reminders
 from services.messaging.reminders import ReminderSettings
 from services.participation import rating_invitations, ratings
 from services.programme import deadline_texts, deadlines
 
-PURPOSE_LABELS = {
-    reminders.REMINDER: "活动提醒",
-    reminders.DEADLINE: "期限提醒",
-    reminders.DIGEST: "逾期日报",
-    rating_invitations.PURPOSE: "评价邀请",
-}
-RATING_INVITE = PURPOSE_LABELS[rating_invitations.PURPOSE]
+RATING_INVITE = OutboxPurpose.RATING_INVITE.label
 BEFORE_END_NOTE = "活动结束时发给已签到人员，此处为入选人数（上限）"
 AFTER_END_NOTE = "活动已结束，发给尚未邀请的已签到人员"
 
@@ -62,8 +56,36 @@ def _queued(session, end: dt.datetime) -> list[PlannedSend]:
         .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)), OutboxMessage.due_at <= end)
         .group_by(OutboxMessage.purpose, OutboxMessage.subject)
     )
-    return [PlannedSend(due_at, PURPOSE_LABELS.get(purpose, purpose), subject, count, "已排队")
+    return [PlannedSend(due_at, purpose_label(purpose), subject_text(session, subject), count, "已排队")
             for purpose, subject, due_at, count in rows]
+
+
+# Subject prefixes whose number is an event, or a row that belongs to one.
+_EVENT_SUBJECTS = {"event": Event, "rating": Event, "application": Application,
+                   **{rule: Event for rule in (deadlines.ANNOUNCEMENT, deadlines.SELECTION_NOTICE, deadlines.REMINDER,
+                                               deadlines.MATERIALS)}}
+
+
+def subject_text(session, subject: str) -> str:
+    """What a queued row is about, in words (the event's title), never the internal key."""
+    kind, _, rest = subject.partition(":")
+    ident = rest.split(":", 1)[0].split("@", 1)[0]
+    model = _EVENT_SUBJECTS.get(kind)
+    if model is not None and ident.isdigit():
+        row = session.get(model, int(ident))
+        event = row.event if isinstance(row, Application) else row
+        if event is not None:
+            return event.title
+    if kind == "digest":
+        try:
+            return deadline_texts.day_label(dt.date.fromisoformat(rest))
+        except ValueError:
+            return ""
+    return SUBJECT_WORDS.get(kind, "")
+
+
+SUBJECT_WORDS = {"broadcast": "群发消息", "suggestion": "意见建议", "followup": "差评回访", "question": "讲座提问",
+                 "progress": "采纳建议落实进展"}
 
 
 def _missing(session, purpose: str, subject: str, openids: list[str]) -> int:
@@ -87,7 +109,7 @@ def _participant_reminders(session, now, end, cfg: ReminderSettings) -> list[Pla
         count = _missing(session, reminders.REMINDER, subject,
                          list(session.scalars(deadlines.participants_query(event.id))))
         if count:
-            items.append(PlannedSend(at, "活动提醒", f"{event.title}（{subject}）", count,
+            items.append(PlannedSend(at, OutboxPurpose.REMINDER.label, f"{event.title}（{subject}）", count,
                                      deadline_texts.estimated_note(due.missing_years)))
     return items
 
@@ -106,7 +128,7 @@ def _staff_notices(session, now, end, cfg: ReminderSettings) -> list[PlannedSend
             subject = f"{deadline.rule}:{event.id}:{deadline.day.isoformat()}"
             count = _missing(session, reminders.DEADLINE, subject, openids)
             if at <= end and count:
-                items.append(PlannedSend(max(at, now), "期限提醒",
+                items.append(PlannedSend(max(at, now), OutboxPurpose.DEADLINE.label,
                                          f"{event.title}：{deadline_texts.SHORT_LABELS[deadline.rule]}", count,
                                          f"期限{deadline_texts.day_label(deadline.day)}"))
     return items
@@ -123,7 +145,8 @@ def _digests(session, now, end, cfg: ReminderSettings) -> list[PlannedSend]:
             break
         subject = f"digest:{day.isoformat()}"
         if due is not None and _missing(session, reminders.DIGEST, subject, coordinators):
-            items.append(PlannedSend(max(due, now), "逾期日报", subject, len(coordinators), "仅在当天有逾期事项时发送"))
+            items.append(PlannedSend(max(due, now), OutboxPurpose.DIGEST.label, deadline_texts.day_label(day), len(coordinators),
+                                     "仅在当天有逾期事项时发送"))
         day += dt.timedelta(days=1)
         if day > end.astimezone(clock.SHANGHAI).date():
             break
@@ -145,6 +168,6 @@ def _rating_invitations(session, now: dt.datetime, end: dt.datetime) -> list[Pla
         subject = rating_invitations.subject(event.id)
         count = _missing(session, rating_invitations.PURPOSE, subject, openids)
         if count:
-            items.append(PlannedSend(max(event.ends_at, now), RATING_INVITE, f"{event.title}（{subject}）", count,
+            items.append(PlannedSend(max(event.ends_at, now), RATING_INVITE, event.title, count,
                                      AFTER_END_NOTE if ended else BEFORE_END_NOTE))
     return items

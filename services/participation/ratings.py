@@ -2,7 +2,10 @@
 
 Five levels, 1 非常满意 … 5 非常不满意, each with tags from ``config/rating_tags.toml``
 and an optional comment. Whoever checked in at the door may rate; for an event
-with a livestream anyone may rate as an online participant. Rating opens when the
+with a livestream, so may its verified viewers (:func:`verified_viewer`: an
+application to the event in any status, or the livestream opened through the
+signed-in ``/my/live/<id>``), as online participants. Nobody else: a stranger's
+差评 would open a follow-up the unit cannot answer. Rating opens when the
 event ends and stays open for :data:`WINDOW`; within it one rating per person and
 event is kept and may be changed. A 差评 (4 或 5) opens a follow-up for the event's
 unit (:mod:`services.participation.rating_followups`); once the unit answered it, the
@@ -14,10 +17,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select, union
+from sqlalchemy.exc import IntegrityError
 
 from config.rating_tags import tags_by_level
-from models import Application, ApplicationStatus, Citizen, Event, EventStatus, Rating, RatingFollowUp, run
+from models import (
+    Application,
+    ApplicationStatus,
+    Citizen,
+    Event,
+    EventStatus,
+    LivestreamView,
+    Rating,
+    RatingFollowUp,
+    run,
+)
 from services import intake
 from services.participation import citizens, rating_followups
 from services.participation.rating_texts import LEVELS
@@ -39,7 +53,7 @@ class EventNotRatable(RatingError):
 
 
 class NotAttended(RatingError):
-    """The person did not check in at an event that had no livestream."""
+    """The person neither checked in nor is a verified viewer of the event's livestream."""
 
 
 class RatingClosed(RatingError):
@@ -51,7 +65,11 @@ class InvalidLevel(RatingError):
 
 
 class InvalidTags(RatingError):
-    """A tag not offered for the level."""
+    """Tags not offered for the chosen level: ``stray`` names them, ``level`` is the level chosen."""
+
+    def __init__(self, stray: list[str], level: int) -> None:
+        super().__init__(stray, level)
+        self.stray, self.level = stray, level
 
 
 class CommentTooLong(RatingError):
@@ -85,8 +103,9 @@ def check_level(level) -> int:
 def _check_tags(level: int, tags) -> list[str]:
     offered = tags_for(level)
     chosen = list(dict.fromkeys(t for t in (tags or []) if t))
-    if any(tag not in offered for tag in chosen):
-        raise InvalidTags(chosen)
+    stray = [tag for tag in chosen if tag not in offered]
+    if stray:
+        raise InvalidTags(stray, level)
     return chosen
 
 
@@ -125,14 +144,45 @@ def _citizen(session, openid: str) -> Citizen | None:
     return session.scalar(select(Citizen).where(Citizen.openid == openid))
 
 
-def participation(session, openid: str, event: Event) -> bool:
-    """True: on site; False: online; :class:`NotAttended` when neither applies."""
-    citizen = _citizen(session, openid)
-    if attended_on_site(session, citizen.id if citizen else None, event.id):
+def verified_viewer(session, citizen_id: int | None, event_id: int) -> bool:
+    """Whether the citizen applied for the event (any status) or opened its livestream signed in."""
+    if citizen_id is None:
         return False
-    if event.is_livestreamed:
+    applied = exists().where(Application.event_id == event_id, Application.citizen_id == citizen_id)
+    viewed = exists().where(LivestreamView.event_id == event_id, LivestreamView.citizen_id == citizen_id)
+    return bool(session.scalar(select(applied | viewed)))
+
+
+def participation(session, openid: str, event: Event) -> bool:
+    """False: checked in on site; True: a verified online viewer; :class:`NotAttended` otherwise."""
+    citizen = _citizen(session, openid)
+    citizen_id = citizen.id if citizen else None
+    if attended_on_site(session, citizen_id, event.id):
+        return False
+    if event.is_livestreamed and verified_viewer(session, citizen_id, event.id):
         return True
     raise NotAttended(event.id)
+
+
+def open_livestream(session, openid: str, event_id: int, now: dt.datetime) -> Event:
+    """Record that the signed-in citizen opened the event's livestream (once); the event.
+
+    :class:`EventNotRatable` when the event has no livestream link to open.
+    """
+    event = session.get(Event, event_id)
+    if event is None or not event.is_livestreamed or not event.livestream_url \
+            or event.status not in RATED_STATUSES:
+        raise EventNotRatable(event_id)
+    citizen = citizens.get_or_create(session, openid, now)
+    seen = select(LivestreamView.id).where(LivestreamView.event_id == event_id,
+                                           LivestreamView.citizen_id == citizen.id)
+    if session.scalar(seen) is None:
+        try:
+            with session.begin_nested():
+                session.add(LivestreamView(event_id=event_id, citizen_id=citizen.id, opened_at=now))
+        except IntegrityError:
+            pass  # the same citizen's other tap got there first
+    return event
 
 
 def mine(session, openid: str, event_id: int) -> Rating | None:
@@ -145,6 +195,13 @@ def mine(session, openid: str, event_id: int) -> Rating | None:
 _CHECKED_IN_AT = (select(Application.event_id).join(Citizen, Application.citizen_id == Citizen.id)
                   .where(Citizen.openid == bindparam("openid"), Application.status == ApplicationStatus.CHECKED_IN,
                          Application.event_id.in_(bindparam("event_ids", expanding=True))))
+# Livestreamed events the citizen is a verified viewer of (applied, or opened the livestream signed in).
+_VIEWER_OF = union(
+    select(Application.event_id).join(Citizen, Application.citizen_id == Citizen.id)
+    .where(Citizen.openid == bindparam("openid"), Application.event_id.in_(bindparam("event_ids", expanding=True))),
+    select(LivestreamView.event_id).join(Citizen, LivestreamView.citizen_id == Citizen.id)
+    .where(Citizen.openid == bindparam("openid"), LivestreamView.event_id.in_(bindparam("event_ids", expanding=True))),
+)
 _AGAIN_OPEN = (select(Rating.id).join(Citizen, Rating.citizen_id == Citizen.id)
                .join(RatingFollowUp, RatingFollowUp.rating_id == Rating.id)
                .where(Citizen.openid == bindparam("openid"), Rating.again_at.is_(None),
@@ -153,7 +210,7 @@ _AGAIN_OPEN = (select(Rating.id).join(Citizen, Rating.citizen_id == Citizen.id)
 
 
 def ratable_events(session, openid: str, now: dt.datetime, programme: Iterable[Event] | None = None) -> list[Event]:
-    """Events the citizen may rate now: over, window open, checked in or livestreamed; latest first.
+    """Events the citizen may rate now: over, window open, checked in or a verified viewer; latest first.
 
     ``programme`` is where to look (the chat passes its snapshot, :mod:`services.programme.event_cache`,
     whose events read as :class:`Event`); by default the events that may still be in their window.
@@ -165,7 +222,9 @@ def ratable_events(session, openid: str, now: dt.datetime, programme: Iterable[E
     if not over:
         return []
     attended = set(run(session, _CHECKED_IN_AT, openid=openid, event_ids=[event.id for event in over]).scalars())
-    found = [event for event in over if event.id in attended or event.is_livestreamed]
+    streamed = [event.id for event in over if event.is_livestreamed and event.id not in attended]
+    viewed = set(run(session, _VIEWER_OF, openid=openid, event_ids=streamed).scalars()) if streamed else set()
+    found = [event for event in over if event.id in attended or event.id in viewed]
     return sorted(found, key=lambda event: (event.starts_at, event.id), reverse=True)
 
 

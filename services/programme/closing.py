@@ -114,10 +114,14 @@ def record(session, event_id: int, staff, materials: str, video_url: str, note: 
 
 
 def recipients(session, event: Event) -> list[str]:
-    """Openids of the event's applicants (any status but cancelled) and its topic's followers, following the account."""
+    """Openids of the event's applicants and its topic's followers, following the account.
+
+    Every applicant, cancelled ones included: who cancelled mostly could not come, and
+    the video or materials are public anyway (docs/ratings-and-recordings.md). A citizen
+    who erased their data has no applications left, so gets nothing.
+    """
     applicants = select(Citizen.openid).join(Application, Application.citizen_id == Citizen.id).where(
-        Application.event_id == event.id, Application.status != ApplicationStatus.CANCELLED,
-        Citizen.following.is_(True))
+        Application.event_id == event.id, Citizen.following.is_(True))
     found = list(session.scalars(applicants))
     if event.topic_id is not None:
         found += session.scalars(

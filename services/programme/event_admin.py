@@ -19,7 +19,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models import Application, ApplicationStatus, Event, EventKind, EventMode, EventStatus, StaffRole, Topic, Unit
+from models import (
+    Application,
+    ApplicationStatus,
+    Event,
+    EventKind,
+    EventMode,
+    EventStatus,
+    OutboxPurpose,
+    StaffRole,
+    Topic,
+    Unit,
+)
 from services.admin import audit
 from services.calendar import clock
 from services.messaging import outbox, wording
@@ -312,7 +323,7 @@ def cancel_event(session, event_id: int, reason: str, actor, now: dt.datetime) -
     when = wording.when(event.starts_at)
     text = (f"很抱歉通知您：您报名的“{event.title}”（原定{when}）已取消。原因：{event.cancel_reason}"
             "。给您带来不便，敬请谅解。")
-    told = _tell_applicants(session, event, "event_cancelled", str(event.id), text,
+    told = _tell_applicants(session, event, OutboxPurpose.EVENT_CANCELLED, str(event.id), text,
                             {"thing": wording.field(event.title), "time": wording.when_short(event.starts_at),
                              "status": "活动已取消"}, now) \
         if was_published else 0
@@ -349,7 +360,7 @@ def postpone_event(session, event_id: int, new_starts_at: dt.datetime, reason: s
     when = wording.when(new_starts_at)
     text = (f"您好：您报名的“{event.title}”由原定{old_when}延期至{when}举行。原因：{reason.strip()}"
             "。如无法参加，可在公众号回复【我的报名】取消报名。")
-    told = _tell_applicants(session, event, "event_postponed", f"{event.id}@{new_starts_at.isoformat()}", text,
+    told = _tell_applicants(session, event, OutboxPurpose.EVENT_POSTPONED, f"{event.id}@{new_starts_at.isoformat()}", text,
                             {"thing": wording.field(event.title), "time": wording.when_short(new_starts_at),
                              "status": "活动延期"}, now) \
         if event.status == EventStatus.PUBLISHED else 0

@@ -120,8 +120,14 @@ def test_export_is_audited_formula_safe_and_a_unit_gets_its_own_row(app, console
     book = load_workbook(io.BytesIO(whole.data))
     assert book.sheetnames == ["2026年度绩效", "报备与分派", "说明"]
     rows = {r[0]: r[1:] for r in book["2026年度绩效"].iter_rows(min_row=2, values_only=True)}
-    assert rows["采育镇"] == (3, 2, 1, 0, "66.7%", "0/0", "1/2", "1/2", "50.0%", 4, 3, 2, "75.0%", "66.7%",
-                            2, "50.0%", 1, "0/1", "0.0%")
+    assert rows["采育镇"] == (3, 2, 1, 0, 0.667, "0/0", "1/2", "1/2", 0.5, 4, 3, 2, 0.75, 0.667,
+                            2, 0.5, 1, "0/1", 0.0)
+    # Issue 26 (14): rates are numbers Excel formats as percentages, not text.
+    sheet = book["2026年度绩效"]
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "采育镇")
+    rates = [cell for header, cell in zip(headers, row, strict=True) if header.endswith("率")]
+    assert len(rates) == 6 and all(isinstance(c.value, int | float) and c.number_format == "0.0%" for c in rates)
     assert '\'=HYPERLINK("http://evil.example","点我")' in rows and rows["合计"][0] == 20
     assert all(not str(c.value).startswith("=") for r in book.active.iter_rows() for c in r if c.value)
     mine = [r[0] for r in load_workbook(io.BytesIO(own.data)).active.iter_rows(min_row=2, values_only=True)]

@@ -163,7 +163,7 @@ def test_preview_goes_to_the_staff_members_own_openid(app, console_data, login_a
     client = login_as("unit_a")
     broadcast_id = _draft_id(_draft(client, event_id=console_data.event_a_id))
     page = client.post(f"/console/broadcasts/{broadcast_id}/preview", follow_redirects=True).get_data(as_text=True)
-    assert "未绑定微信 openid" in page
+    assert "尚未绑定微信" in page
     with app.app_context():
         db.session.get(StaffUser, console_data.users["unit_a"]).openid = "o_staff_unit_a"
         db.session.commit()

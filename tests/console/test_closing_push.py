@@ -68,13 +68,14 @@ def _deliver(app) -> None:
 
 def test_the_lecture_video_reaches_each_applicant_and_follower_once(app, emulator, console_data, login_as):
     event_id = _past_event(app, EventKind.POLICY_LECTURE)
-    reached = [f"o_{who}_{event_id}" for who in ("in", "notsel", "both", "fan")]
-    follow_all(emulator, *reached, f"o_cancel_{event_id}")
+    # Issue 26 (15): who cancelled is sent the video too (docs/ratings-and-recordings.md).
+    reached = [f"o_{who}_{event_id}" for who in ("in", "notsel", "cancel", "both", "fan")]
+    follow_all(emulator, *reached)
     emulator.follower(f"o_in_{event_id}", interaction="message")
     client = login_as("coordinator")
     form = {"materials": "https://www.bjdx.gov.cn/zcgkj/1.html", "video_url": VIDEO, "note": "讲解了新政策要点"}
     saved = client.post(f"/console/events/{event_id}/closing", data=form, follow_redirects=True)
-    assert "已推送给报名者和专题订阅者（4 人，每人一次）" in saved.get_data(as_text=True)
+    assert "已推送给报名者和专题订阅者（5 人，每人一次）" in saved.get_data(as_text=True)
     _deliver(app)
     # Saved again (a corrected note): nobody hears twice.
     client.post(f"/console/events/{event_id}/closing", data={**form, "note": "补充：现场答疑 8 个问题"})
@@ -86,7 +87,7 @@ def test_the_lecture_video_reaches_each_applicant_and_follower_once(app, emulato
         else:
             assert message["kind"] == "template" and message["payload"]["url"] == VIDEO
     assert emulator.messages(f"o_in_{event_id}")[0]["kind"] == "custom"
-    assert emulator.messages(f"o_cancel_{event_id}") == [] and emulator.messages(f"o_gone_{event_id}") == []
+    assert emulator.messages(f"o_gone_{event_id}") == []
     page = app.test_client().get(f"/events/{event_id}").get_data(as_text=True)
     assert f'id="event-video" href="{VIDEO}"' in page and "观看讲解视频" in page
 

@@ -231,3 +231,14 @@ def test_list_and_calendar_show_only_the_units_events(login_as, console_data):
     assert "开放点1）" in coordinator.get("/console/events?when=all").get_data(as_text=True)
     page = coordinator.get(f"/console/events?when=all&unit={console_data.unit_b_id}").get_data(as_text=True)
     assert "开放点1）" in page and "镇长面对面" not in page
+
+
+def test_every_audit_row_of_a_console_action_has_the_address(app, login_as, console_data):
+    """Issue 26 (14): event.create and the like were recorded without the staff member's address."""
+    client = login_as("unit_a")
+    create(client)
+    with app.app_context():
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "event.create"))
+        assert entry.ip == "127.0.0.1"
+    page = login_as("coordinator").get("/console/audit").get_data(as_text=True)
+    assert 'class="muted small audit-address">127.0.0.1<' in page

@@ -63,11 +63,11 @@ def test_page_and_workbook_show_the_same_numbers(app, console_data, login_as):
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames[-4:] == ["满意度按单位", "满意度按专题", "满意度按月份", "满意度按活动"]
     topics = {row[0]: row[1:] for row in book["满意度按专题"].iter_rows(min_row=2, values_only=True)}
-    assert topics["保障改善民生"] == (3, 2, 0, "50.0%", "66.7%", 1, 1, 0, "0.0%")
+    assert topics["保障改善民生"] == (3, 2, 0, 0.5, 0.667, 1, 1, 0, 0.0)
     months = {row[0]: row[1:] for row in book["满意度按月份"].iter_rows(min_row=2, values_only=True)}
-    assert months["2026-03"] == (4, 3, 0, "66.7%", "75.0%", 1, 1, 1, "100.0%")
-    assert months["2026-04"] == (4, 3, 0, "66.7%", "75.0%", 1, 1, 0, "0.0%")
+    assert months["2026-03"] == (4, 3, 0, 0.667, 0.75, 1, 1, 1, 1.0)
+    assert months["2026-04"] == (4, 3, 0, 0.667, 0.75, 1, 1, 0, 0.0)
     units = {row[0]: row[1:] for row in book["满意度按单位"].iter_rows(min_row=2, values_only=True)}
-    assert units["采育镇"][3] == "50.0%"
+    assert units["采育镇"][3] == 0.5
     summary = dict(book["概况"].iter_rows(min_row=2, values_only=True))
-    assert (summary["满意率"], summary["差评按期办结率"]) == ("66.7%", "50.0%")
+    assert (summary["满意率"], summary["差评按期办结率"]) == (0.667, 0.5)

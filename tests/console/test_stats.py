@@ -90,7 +90,7 @@ def test_export_is_an_audited_workbook_without_formulas(app, console_data, login
     assert '\'=HYPERLINK("http://evil.example","点我")' in titles
     assert all(not str(cell.value).startswith("=") for row in book["活动"].iter_rows() for cell in row if cell.value)
     summary = dict(book["概况"].iter_rows(min_row=2, values_only=True))
-    assert summary["报名人数"] == 4 and summary["采纳率（含部分采纳）"] == "50.0%"
+    assert summary["报名人数"] == 4 and summary["采纳率（含部分采纳）"] == 0.5
     with app.app_context():
         entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "stats.export")).one()
         assert entry.actor_id == console_data.users["unit_a"] and f"unit={console_data.unit_a_id}" in entry.note

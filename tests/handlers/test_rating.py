@@ -86,7 +86,9 @@ def test_the_window_closing_during_the_dialogue_saves_nothing(citizen, held, db_
 def test_an_online_viewer_rates_a_livestream_and_a_participant_picks_among_two(app, citizen, make_person, held,
                                                                               db_ctx):
     with app.app_context():
-        make_event(db.session, "2026-09-29 14:00", mode=EventMode.ONLINE, title="政策公开讲·养老服务")
+        live = make_event(db.session, "2026-09-29 14:00", mode=EventMode.ONLINE, title="政策公开讲·养老服务")
+        make_participant(db.session, live, "o_viewer", status=ApplicationStatus.NOT_SELECTED)  # a verified viewer
+        make_participant(db.session, live, "o_citizen_a", status=ApplicationStatus.CANCELLED)  # so is a cancelled one
         db.session.commit()
     viewer = make_person("o_viewer")
     with clock.frozen(beijing("2026-09-30 15:00")):

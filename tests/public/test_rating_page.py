@@ -57,7 +57,8 @@ def test_change_within_the_window_bad_input_kept_and_the_window_closing(site, em
         assert long.status_code == 400 and "评价意见请控制在 300 字以内" in page
         assert 'value="3" checked' in page and 'value="时间安排" checked' in page and "长" * 301 in page
         wrong_tag = phone.client.post(url, data={"level": "1", "tags": ["讲解不清楚"]})
-        assert wrong_tag.status_code == 400 and "请只勾选所列的评价标签" in wrong_tag.get_data(as_text=True)
+        assert wrong_tag.status_code == 400  # issue 26 (6): the message names the tag and the level
+        assert "您选择的满意度是“非常满意”，“讲解不清楚”不是“非常满意”时可选的评价标签" in wrong_tag.get_data(as_text=True)
     assert stored(site) == [(2, ["互动充分"], "不错", None)]
     with clock.frozen(beijing("2026-10-07 11:59")):
         phone.open("/my/applications")

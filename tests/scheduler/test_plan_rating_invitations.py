@@ -34,7 +34,7 @@ def event(session):
 def invitations(session, when: str, days: int) -> list[tuple[str, int, str]]:
     planned = send_plan.plan(session, beijing(when), days, CFG)
     return [(clock.local(p.at).strftime("%m-%d %H:%M"), p.recipients, p.note) for p in planned
-            if p.kind == "评价邀请"]
+            if p.kind == send_plan.RATING_INVITE]
 
 
 def test_before_the_event_the_selected_are_counted_at_its_end(session, event):
@@ -49,7 +49,7 @@ def test_after_the_event_the_checked_in_not_yet_invited_and_then_nothing_twice(s
     assert invitations(session, "2026-10-12 14:00", 1) == [("10-12 14:00", 1, send_plan.AFTER_END_NOTE)]
     assert rating_invitations.invite(session, beijing("2026-10-12 14:00")) == 1  # what the plan said
     session.commit()
-    queued = [p for p in send_plan.plan(session, beijing("2026-10-12 14:01"), 1, CFG) if p.kind == "评价邀请"]
+    queued = [p for p in send_plan.plan(session, beijing("2026-10-12 14:01"), 1, CFG) if p.kind == send_plan.RATING_INVITE]
     assert [(p.recipients, p.note) for p in queued] == [(1, "已排队")]
     session.scalars(select(OutboxMessage)).one().status = OutboxStatus.SENT
     session.commit()
@@ -69,5 +69,5 @@ def test_no_invitations_once_the_window_closed_or_for_a_cancelled_event(session,
 def test_plan_cli_prints_the_invitations(app, session, event, monkeypatch):
     monkeypatch.setenv("CLOCK_NOW", "2026-10-09T12:00+08:00")
     output = app.test_cli_runner().invoke(args=["scheduler", "plan", "--days", "3"]).output
-    assert (f"2026-10-12 11:30  评价邀请  2 人  政务开放日·医保服务（rating:{event.id}）  "
-            f"{send_plan.BEFORE_END_NOTE}") in output
+    assert f"2026-10-12 11:30  满意度评价邀请  2 人  政务开放日·医保服务  {send_plan.BEFORE_END_NOTE}" in output
+    assert "rating:" not in output

@@ -94,7 +94,7 @@ def test_the_whole_rating_cycle(site, emulator):
         assert "将在 1 个工作日内回访" in answer.get_data(as_text=True)
         absent = Phone(site, emulator, "o_absent")
         refused = absent.open(f"/my/ratings/{event_id}")
-        assert refused.status_code == 403 and "已签到参加本场活动" in refused.get_data(as_text=True)
+        assert refused.status_code == 403 and "现场签到参加本场活动" in refused.get_data(as_text=True)
     with site.app_context():
         assert sorted((r.level, r.source) for r in db.session.scalars(select(Rating))) == [
             (1, "page"), (2, "chat"), (5, "page")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -62,6 +63,19 @@ def test_each_reminder_carries_the_participants_code_and_links_to_their_entry_pa
         url = f"https://zm.example.gov.cn/pass/{code}"
         assert row.payload["url"] == url and row.payload["data"]["code"] == code
         assert f"签到码：{code}" in row.payload["text"] and f'<a href="{url}">' in row.payload["text"]
+
+
+def test_the_reminder_says_arrive_15_minutes_early_once_and_never_doubles_a_full_stop(app, session):
+    """Issue 26 (13): the built-in text and the code line each said 提前15分钟; an operator's 。 met ours."""
+    event = make_event(session, "2026-01-05 09:30", place="区政务服务中心三层。")
+    make_participant(session, event, "o_1")
+    settings = app.extensions["settings"]
+    cfg = ReminderSettings.from_settings(settings)
+    custom = ReminderSettings(reminder_text="【活动提醒】“{title}”将于{time}在{place}。", public_base_url=CFG.public_base_url)
+    for config in (cfg, custom):
+        text = reminders.reminder_payload(event, config, "ABC234")["text"]
+        assert len(re.findall(r"提前\s*15\s*分钟", text)) == 1, text
+        assert "。。" not in text, text
 
 
 def test_sunday_make_up_day_and_a_configurable_time(session):
@@ -167,5 +181,6 @@ def test_plan_cli_lists_what_will_be_sent(app, session, monkeypatch):
     monkeypatch.setenv("CLOCK_NOW", "2026-10-09T12:00+08:00")
     output = app.test_cli_runner().invoke(args=["scheduler", "plan", "--days", "3"]).output
     assert "2026-10-10 09:00  活动提醒  2 人  政务开放日·医保服务" in output
-    assert "2026-10-10 09:00  逾期日报  1 人  digest:2026-10-10" in output  # Saturday 10-10 is worked
-    assert "digest:2026-10-11" not in output
+    assert "2026-10-10 09:00  逾期事项日报（协调员）  1 人  10月10日（周六）" in output  # Saturday 10-10 is worked
+    assert "10月11日" not in output
+    assert "digest" not in output and "event:" not in output  # issue 26 (12): labels, never internal keys

@@ -14,6 +14,7 @@ from models import (
     Citizen,
     EventMode,
     EventStatus,
+    LivestreamView,
     OutboxMessage,
     Rating,
     RatingFollowUp,
@@ -97,13 +98,36 @@ def test_the_chat_looks_in_its_programme_snapshot_and_sees_a_check_in_not_yet_fl
     assert ratings.ratable_events(session, "o_absent", ENDED + ratings.WINDOW, snapshot) == []
 
 
-def test_anyone_may_rate_a_livestreamed_event_as_an_online_participant(session):
-    live = make_event(session, "2026-09-30 10:00", mode=EventMode.ONLINE, kind="policy_lecture", title="政策公开讲·医保")
+def test_only_applicants_and_signed_in_viewers_may_rate_a_livestreamed_event_online(session):
+    """Issue 26 (15): a stranger's 差评 would open a follow-up nobody can answer; viewers must be verified."""
+    live = make_event(session, "2026-09-30 10:00", mode=EventMode.ONLINE, kind="policy_lecture", title="政策公开讲·医保",
+                      livestream_url="https://live.example.cn/1")
     cancelled = make_event(session, "2026-09-30 10:00", mode=EventMode.ONLINE, status=EventStatus.CANCELLED)
-    rating, _ = ratings.rate(session, "o_viewer", live.id, 3, [], "", ENDED)
-    assert rating.online
+    make_participant(session, live, "o_not_selected", status=ApplicationStatus.NOT_SELECTED)
+    make_participant(session, live, "o_cancelled", status=ApplicationStatus.CANCELLED)
+    session.commit()
+    with pytest.raises(ratings.NotAttended):
+        ratings.rate(session, "o_stranger", live.id, 5, [], "", ENDED)
+    assert count(session, RatingFollowUp) == 0 and ratings.ratable_events(session, "o_stranger", ENDED) == []
+    for applicant in ("o_not_selected", "o_cancelled"):
+        rating, _ = ratings.rate(session, applicant, live.id, 3, [], "", ENDED)
+        assert rating.online
+    ratings.open_livestream(session, "o_viewer", live.id, beijing("2026-09-30 10:05"))
+    ratings.open_livestream(session, "o_viewer", live.id, beijing("2026-09-30 10:06"))  # once
+    assert count(session, LivestreamView) == 1
+    assert [e.id for e in ratings.ratable_events(session, "o_viewer", ENDED)] == [live.id]
+    rating, _ = ratings.rate(session, "o_viewer", live.id, 4, [], "画面卡顿", ENDED)
+    assert rating.online and count(session, RatingFollowUp) == 1
     with pytest.raises(ratings.EventNotRatable):
-        ratings.rate(session, "o_viewer", cancelled.id, 3, [], "", ENDED)
+        ratings.rate(session, "o_not_selected", cancelled.id, 3, [], "", ENDED)
+
+
+def test_a_tag_of_another_level_is_named_in_the_refusal(session, event):
+    """Issue 26 (6): the error names the tag that does not fit the chosen level."""
+    with pytest.raises(ratings.InvalidTags) as refused:
+        ratings.rate(session, "o_in", event.id, 1, ["内容实用", "讲解不清楚"], "", ENDED)
+    assert (refused.value.stray, refused.value.level) == (["讲解不清楚"], 1)
+    assert count(session, Rating) == 0
 
 
 def test_a_bad_rating_opens_one_follow_up_with_working_day_deadlines(session, event):
