@@ -69,7 +69,7 @@ with app.app_context():
     now = clock.now()
     event = db.session.scalar(select(Event).where(Event.code == code))
     if event is None:
-        unit = db.session.scalar(select(Unit).where(Unit.name == "采育镇"))
+        unit = db.session.scalar(select(Unit).where(Unit.name == (sys.argv[7] if len(sys.argv) > 7 else "采育镇")))
         event = Event(code=code, kind=EventKind.POLICY_LECTURE, mode=EventMode(mode), status=EventStatus.PUBLISHED,
                       title="政策公开讲·" + code, place="采育镇政务服务中心", unit_id=unit.id, seats=30, created_at=now,
                       livestream_url=sys.argv[6] if len(sys.argv) > 6 else "", duration_minutes=60,
@@ -146,9 +146,10 @@ def test_an_overdue_bad_rating_by_an_online_viewer_is_marked_and_counted_on_the_
     ratings.rate(db.session, openid, event.id, 5, [], "没有字幕", event.ends_at + dt.timedelta(minutes=5))
     db.session.commit()
     print(event.id)""")
+    # Another unit's (人保局): the dashboard of 采育镇 in test_rating_follow_up_browser counts its own alone.
     _python(live_stack, script, "E2E-OLDLIVE", "online", "o_e2e_oldviewer", "not_selected", "720",
-            "https://live.example.cn/old")
-    login(page, live_stack, "unit")
+            "https://live.example.cn/old", "人保局")
+    login(page, live_stack, "unit_b")
     page.goto(live_stack.base_url + "/console/compliance")
     row = page.locator("#rating-overdue-table tr", has_text="E2E-OLDLIVE")
     assert row.locator(".rating-online").is_visible()
