@@ -31,3 +31,12 @@ def test_a_suggestion_typed_in_the_chat_is_stored_clean(citizen, programme, db_c
     assert "感谢您的意见建议" in citizen.say("政务服务大厅" + DIRTY)
     with db_ctx() as session:
         assert session.scalars(select(Suggestion.text)).one() == "政务服务大厅" + CLEAN
+
+
+def test_control_characters_xml_does_not_allow_still_get_an_answer(citizen, programme, db_ctx):
+    """U+0001, U+000B, U+001F make the pushed XML unreadable; the citizen used to get silence."""
+    citizen.say("建议")
+    reply = citizen.say("\x01政务服务\x0b大厅\x1f希望增加周末开放时间")
+    assert "感谢您的意见建议" in reply
+    with db_ctx() as session:
+        assert session.scalars(select(Suggestion.text)).one() == "政务服务大厅希望增加周末开放时间"
