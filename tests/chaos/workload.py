@@ -89,7 +89,8 @@ class Workload:
             for openid in self.notified:
                 outbox.enqueue(session, openid, "selection_result", "event:chaos", {
                     "template": "selection", "data": {"title": "政务开放日·不动产登记", "time": "2026年1月8日 09:30",
-                                                      "place": "清源街道政务服务大厅", "result": "已入选"}}, now)
+                                                      "place": "清源街道政务服务大厅", "result": "已入选",
+                                                      "note": "请携带身份证按时签到"}}, now)
             for openid in self.texted:
                 session.add(Citizen(openid=openid, following=True, created_at=now, last_interaction_at=now))
                 session.flush()
