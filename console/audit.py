@@ -19,6 +19,10 @@ ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\
 NAV.append(("console.audit_log", "审计日志", (StaffRole.COORDINATOR, StaffRole.AUDITOR)))
 # Every action the services record (``audit.record(..., "<action>", ...)``), in the words staff use.
 ACTION_LABELS = {
+    "change_report.ask": "要求补充变更报备", "change_report.acknowledge": "确认知悉变更报备", "change_report.answer": "补充变更报备说明",
+    "moderation.approve": "公开审核通过", "moderation.reject": "公开审核不通过",
+    "selection.seal": "封存抽签", "selection.draw": "按公开随机数抽签",
+    "suggestion.route": "分派意见建议", "suggestion.unlink": "取消相近建议关联",
     "login": "登录", "event.create": "新建活动", "event.update": "编辑活动", "event.publish": "发布活动",
     "event.cancel": "取消活动", "event.postpone": "活动延期", "event.closing": "填写活动总结",
     "invitation.add": "添加定向邀请", "invitation.remove": "撤销定向邀请", "applications.export": "导出报名名单",

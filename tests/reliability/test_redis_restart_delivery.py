@@ -51,7 +51,8 @@ def restart_stack(tmp_path, database_url, emulator):
             make_participant(db.session, event, openid)
             outbox.enqueue(db.session, openid, "selection_result", f"event:{event.id}", {
                 "template": "selection", "data": {"title": event.title, "time": "2026年1月8日 09:30",
-                                                  "place": event.place, "result": "已入选"}}, queued_at)
+                                                  "place": event.place, "result": "已入选",
+                                                  "note": "请携带身份证按时签到"}}, queued_at)
         for openid in texted:
             make_citizen(db.session, openid, interacted=beijing("2026-01-04 08:00"))
             outbox.enqueue(db.session, openid, "suggestion_reply", f"suggestion:{openid}",
