@@ -74,6 +74,19 @@ class Progress:
     retrying: int = 0
     failures: list[tuple[int | None, str, int]] = field(default_factory=list)  # (code, error, count)
 
+    def count(self, status: OutboxStatus, rows: int, retrying: bool = False) -> None:
+        """Add ``rows`` outbox rows in ``status`` (``retrying``: pending after a failed attempt)."""
+        self.rows += rows
+        if status == OutboxStatus.SENT:
+            self.sent += rows
+        elif status == OutboxStatus.FAILED:
+            self.failed += rows
+        elif status == OutboxStatus.CANCELLED:
+            self.cancelled += rows
+        else:
+            self.pending += rows
+            self.retrying += rows if retrying else 0
+
     @property
     def finished(self) -> int:
         """Rows in a final state."""
@@ -353,16 +366,7 @@ def progress(session, broadcast: Broadcast, now: dt.datetime) -> Progress:
         .where(*_rows(broadcast)).group_by(OutboxMessage.status, OutboxMessage.last_error_code.is_not(None))
     ).all()
     for status, has_error, count in counts:
-        result.rows += count
-        if status == OutboxStatus.SENT:
-            result.sent += count
-        elif status == OutboxStatus.FAILED:
-            result.failed += count
-        elif status == OutboxStatus.CANCELLED:
-            result.cancelled += count
-        else:
-            result.pending += count
-            result.retrying += count if has_error else 0
+        result.count(status, count, retrying=bool(has_error))
     result.failures = [tuple(row) for row in session.execute(
         select(OutboxMessage.last_error_code, func.max(OutboxMessage.last_error), func.count())
         .where(*_rows(broadcast), OutboxMessage.status == OutboxStatus.FAILED)
@@ -406,16 +410,7 @@ def settle_all(session, found: list[Broadcast], now: dt.datetime) -> None:
         broadcast = wanted.get((purpose, subject))
         if broadcast is None:
             continue
-        result = results[broadcast.id]
-        result.rows += count
-        if status == OutboxStatus.SENT:
-            result.sent += count
-        elif status == OutboxStatus.FAILED:
-            result.failed += count
-        elif status == OutboxStatus.CANCELLED:
-            result.cancelled += count
-        else:
-            result.pending += count
+        results[broadcast.id].count(status, count)
     for broadcast_id, result in results.items():
         _settle(sent[broadcast_id], result, now)
 
