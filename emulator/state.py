@@ -12,12 +12,12 @@ import datetime as dt
 import random
 import secrets
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from emulator import clock
 from emulator.catalog import Template, load_templates
 from emulator.config import EmulatorConfig
 from emulator.followers import Follower
@@ -160,14 +160,14 @@ class EmulatorState:
         start = dt.datetime.fromisoformat(self.config.clock_now)
         if start.tzinfo is None:
             start = start.replace(tzinfo=SHANGHAI)
-        return start.timestamp() - time.time()
+        return start.timestamp() - clock.real_seconds()
 
     def now(self) -> float:
         """The emulator's time (Unix seconds), shifted by ``EMU_CLOCK_NOW`` and ``/_admin/clock``.
 
         What WeChat signs (a push's ``timestamp``) is the real time instead: :func:`emulator.webhook.signed_request`.
         """
-        return time.time() + self.clock_offset
+        return clock.real_seconds() + self.clock_offset
 
     def local_now(self) -> dt.datetime:
         """The emulator's time as an Asia/Shanghai datetime (days, months)."""

@@ -22,6 +22,7 @@ import xmltodict
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
+from emulator import clock
 from emulator.state import EmulatorState, WebhookSettings
 
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
@@ -63,7 +64,7 @@ def signed_request(settings: WebhookSettings, xml: str, openid: str) -> tuple[di
     WeChat stamps its pushes with its own (real) clock: a moved emulator clock (``/_admin/clock``,
     ``EMU_CLOCK_NOW``) moves ``CreateTime``, quotas and windows, never the signature's ``timestamp``.
     """
-    timestamp = str(int(time.time()))
+    timestamp = str(int(clock.real_seconds()))
     nonce = str(secrets.randbelow(9_000_000_000) + 1_000_000_000)
     params = {
         "signature": sign(settings.token, timestamp, nonce),
