@@ -58,5 +58,7 @@ def _tell_live(session, question: LectureQuestion, now: dt.datetime, base_url: s
     payload = {"text": wording.fit_bytes(text, tail=moderation_texts.ANSWERED_LIVE_TAIL), "template": "reply",
                "data": {"title": wording.field(event.title),
                         "status": wording.field(moderation_texts.CARD_ANSWERED_LIVE),
-                        "time": wording.field(wording.when_short(now))}, "url": links.page_url(event.id, base_url)}
+                        "time": wording.field(wording.when_short(now)),
+                        "unit": event.unit.name if event.unit else wording.REPLY_UNIT_DEFAULT},
+               "url": links.page_url(event.id, base_url)}
     outbox.enqueue(session, citizen.openid, LIVE_PURPOSE, f"question:{question.id}", payload, now)
